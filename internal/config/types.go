@@ -1,0 +1,135 @@
+package config
+
+import (
+	"time"
+)
+
+// Config is the whole accesswatch configuration file.
+type Config struct {
+	Server    Server     `yaml:"server"`
+	Store     Store      `yaml:"store"`
+	GeoIP     GeoIP      `yaml:"geoip"`
+	Probing   Probing    `yaml:"probing"`
+	Vantages  []Vantage  `yaml:"vantages"`
+	Providers []Provider `yaml:"providers"`
+	Detection Detection  `yaml:"detection"`
+	Alerting  Alerting   `yaml:"alerting"`
+
+	// Path is the file the config was loaded from ("" when built in code).
+	Path string `yaml:"-"`
+}
+
+// Server is the HTTP listener of run/collector.
+type Server struct {
+	Listen string `yaml:"listen"` // default 127.0.0.1:8080
+}
+
+// Store configures the embedded SQLite store.
+type Store struct {
+	Path          string   `yaml:"path"`           // default ./data/accesswatch.db
+	Retention     Duration `yaml:"retention"`      // default 90 days; 0 keeps forever
+	BatchSize     int      `yaml:"batch_size"`     // default 500 results a transaction
+	FlushInterval Duration `yaml:"flush_interval"` // default 1s
+}
+
+// GeoIP names MaxMind databases used to verify vantages and answer whoami.
+type GeoIP struct {
+	CountryDB string `yaml:"country_db"`
+	ASNDB     string `yaml:"asn_db"` // optional
+}
+
+// Probing holds defaults for every probe.
+type Probing struct {
+	Timeout     Duration `yaml:"timeout"`      // per probe; default 10s
+	Jitter      Duration `yaml:"jitter"`       // max random delay before a probe; default 2s (capped below the schedule interval)
+	Concurrency int      `yaml:"concurrency"`  // per vantage; default 8
+	EchoURL     string   `yaml:"echo_url"`     // egress-IP echo; default http://<server.listen>/api/v1/whoami
+	ControlURL  string   `yaml:"control_url"`  // neutral control endpoint; default the echo URL
+	MaxBodyKiB  int      `yaml:"max_body_kib"` // how much of an answer is read; default 64
+	UserAgent   string   `yaml:"user_agent"`   // default accesswatch/<version>
+	Verify      Duration `yaml:"verify_every"` // how often vantages re-verify their egress; default 5m
+}
+
+// Vantage is one point from which probes are sent.
+type Vantage struct {
+	ID          string `yaml:"id"`
+	Region      string `yaml:"region"`
+	Country     string `yaml:"country"`     // ISO 3166-1 alpha-2, upper case
+	SourceIP    string `yaml:"source_ip"`   // optional local address to bind
+	Proxy       string `yaml:"proxy"`       // optional http://, https:// or socks5:// egress proxy
+	Concurrency int    `yaml:"concurrency"` // overrides probing.concurrency
+	EchoURL     string `yaml:"echo_url"`    // overrides probing.echo_url
+
+	Line int `yaml:"-"` // line in the config file, for messages
+}
+
+// Provider is one vendor API and what to check on it.
+type Provider struct {
+	ID       string            `yaml:"id"`
+	Kind     string            `yaml:"kind"` // anthropic | openai | gemini | mistral | openai_compatible
+	BaseURL  string            `yaml:"base_url"`
+	APIKey   Secret            `yaml:"api_key"`
+	Models   []string          `yaml:"models"`
+	Checks   []Check           `yaml:"checks"`
+	Headers  map[string]string `yaml:"headers"`  // extra request headers (e.g. OpenAI-Organization)
+	Vantages []string          `yaml:"vantages"` // restrict to these vantage ids; default all
+	Timeout  Duration          `yaml:"timeout"`  // overrides probing.timeout
+
+	Line int `yaml:"-"`
+}
+
+// Check is one scheduled probe kind of a provider.
+type Check struct {
+	Kind     string   `yaml:"kind"`     // models | model | count_tokens | generate
+	Schedule string   `yaml:"schedule"` // cron with optional seconds field, or @every 60s
+	Models   []string `yaml:"models"`   // subset of the provider's models; default all
+	Timeout  Duration `yaml:"timeout"`  // overrides the provider's
+
+	Line int `yaml:"-"`
+}
+
+// Detection sets hysteresis for state changes.
+type Detection struct {
+	FailAfter    int `yaml:"fail_after"`    // default 2
+	RecoverAfter int `yaml:"recover_after"` // default 2
+}
+
+// Alerting lists receivers.
+type Alerting struct {
+	Webhooks []Webhook `yaml:"webhooks"`
+}
+
+// Webhook is a generic JSON receiver.
+type Webhook struct {
+	URL    string `yaml:"url"`
+	Secret Secret `yaml:"secret"` // HMAC-SHA256 key, optional
+}
+
+// Duration is a time.Duration written as "10s", "5m", "90d" in YAML.
+type Duration time.Duration
+
+// D returns the value as a time.Duration.
+func (d Duration) D() time.Duration { return time.Duration(d) }
+
+// Secret is a string that never prints: String, MarshalJSON, MarshalYAML and %v all give "<secret>".
+type Secret string
+
+// Reveal returns the secret's value, for the one place that must send it.
+func (s Secret) Reveal() string { return string(s) }
+
+// String hides the value.
+func (s Secret) String() string {
+	if s == "" {
+		return ""
+	}
+	return "<secret>"
+}
+
+// GoString hides the value from %#v.
+func (s Secret) GoString() string { return s.String() }
+
+// MarshalJSON hides the value.
+func (s Secret) MarshalJSON() ([]byte, error) { return []byte(`"` + s.String() + `"`), nil }
+
+// MarshalYAML hides the value.
+func (s Secret) MarshalYAML() (any, error) { return s.String(), nil }
