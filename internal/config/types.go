@@ -17,6 +17,10 @@ type Config struct {
 
 	// Path is the file the config was loaded from ("" when built in code).
 	Path string `yaml:"-"`
+
+	// src remembers where each key was written, for messages and for telling an explicit
+	// zero from an omitted key; nil for a Config built in code.
+	src *source
 }
 
 // Server is the HTTP listener of run/collector.
@@ -27,7 +31,7 @@ type Server struct {
 // Store configures the embedded SQLite store.
 type Store struct {
 	Path          string   `yaml:"path"`           // default ./data/accesswatch.db
-	Retention     Duration `yaml:"retention"`      // default 90 days; 0 keeps forever
+	Retention     Duration `yaml:"retention"`      // default 90d; an explicit 0 keeps forever
 	BatchSize     int      `yaml:"batch_size"`     // default 500 results a transaction
 	FlushInterval Duration `yaml:"flush_interval"` // default 1s
 }
@@ -41,12 +45,12 @@ type GeoIP struct {
 // Probing holds defaults for every probe.
 type Probing struct {
 	Timeout     Duration `yaml:"timeout"`      // per probe; default 10s
-	Jitter      Duration `yaml:"jitter"`       // max random delay before a probe; default 2s (capped below the schedule interval)
+	Jitter      Duration `yaml:"jitter"`       // max random delay before a probe; default 2s, an explicit 0 disables (capped below the schedule interval)
 	Concurrency int      `yaml:"concurrency"`  // per vantage; default 8
-	EchoURL     string   `yaml:"echo_url"`     // egress-IP echo; default http://<server.listen>/api/v1/whoami
+	EchoURL     string   `yaml:"echo_url"`     // egress-IP echo; default http://<server.listen>/api/v1/whoami (host 127.0.0.1 when listen's host is empty, 0.0.0.0 or ::)
 	ControlURL  string   `yaml:"control_url"`  // neutral control endpoint; default the echo URL
 	MaxBodyKiB  int      `yaml:"max_body_kib"` // how much of an answer is read; default 64
-	UserAgent   string   `yaml:"user_agent"`   // default accesswatch/<version>
+	UserAgent   string   `yaml:"user_agent"`   // default accesswatch/dev
 	Verify      Duration `yaml:"verify_every"` // how often vantages re-verify their egress; default 5m
 }
 
@@ -57,8 +61,8 @@ type Vantage struct {
 	Country     string `yaml:"country"`     // ISO 3166-1 alpha-2, upper case
 	SourceIP    string `yaml:"source_ip"`   // optional local address to bind
 	Proxy       string `yaml:"proxy"`       // optional http://, https:// or socks5:// egress proxy
-	Concurrency int    `yaml:"concurrency"` // overrides probing.concurrency
-	EchoURL     string `yaml:"echo_url"`    // overrides probing.echo_url
+	Concurrency int    `yaml:"concurrency"` // overrides probing.concurrency (the default)
+	EchoURL     string `yaml:"echo_url"`    // overrides probing.echo_url (the default)
 
 	Line int `yaml:"-"` // line in the config file, for messages
 }
@@ -66,26 +70,26 @@ type Vantage struct {
 // Provider is one vendor API and what to check on it.
 type Provider struct {
 	ID       string            `yaml:"id"`
-	Kind     string            `yaml:"kind"` // anthropic | openai | gemini | mistral | openai_compatible
-	BaseURL  string            `yaml:"base_url"`
+	Kind     string            `yaml:"kind"`     // anthropic | openai | gemini | mistral | openai_compatible
+	BaseURL  string            `yaml:"base_url"` // default by kind (see defaultBaseURL); required for openai_compatible
 	APIKey   Secret            `yaml:"api_key"`
-	Models   []string          `yaml:"models"`
-	Checks   []Check           `yaml:"checks"`
+	Models   []string          `yaml:"models"`   // at least one
+	Checks   []Check           `yaml:"checks"`   // default [{kind: models, schedule: "@every 60s"}] when omitted
 	Headers  map[string]string `yaml:"headers"`  // extra request headers (e.g. OpenAI-Organization)
 	Vantages []string          `yaml:"vantages"` // restrict to these vantage ids; default all
-	Timeout  Duration          `yaml:"timeout"`  // overrides probing.timeout
+	Timeout  Duration          `yaml:"timeout"`  // overrides probing.timeout (the default)
 
-	Line int `yaml:"-"`
+	Line int `yaml:"-"` // line in the config file, for messages
 }
 
 // Check is one scheduled probe kind of a provider.
 type Check struct {
-	Kind     string   `yaml:"kind"`     // models | model | count_tokens | generate
-	Schedule string   `yaml:"schedule"` // cron with optional seconds field, or @every 60s
-	Models   []string `yaml:"models"`   // subset of the provider's models; default all
-	Timeout  Duration `yaml:"timeout"`  // overrides the provider's
+	Kind     string   `yaml:"kind"`     // models | model | count_tokens (anthropic, gemini) | generate | status_page
+	Schedule string   `yaml:"schedule"` // required: cron with optional seconds field, descriptor (@hourly) or @every 60s
+	Models   []string `yaml:"models"`   // subset of the provider's models; default all (none for status_page)
+	Timeout  Duration `yaml:"timeout"`  // overrides the provider's (the default)
 
-	Line int `yaml:"-"`
+	Line int `yaml:"-"` // line in the config file (the provider's for the default check)
 }
 
 // Detection sets hysteresis for state changes.
@@ -105,7 +109,7 @@ type Webhook struct {
 	Secret Secret `yaml:"secret"` // HMAC-SHA256 key, optional
 }
 
-// Duration is a time.Duration written as "10s", "5m", "90d" in YAML.
+// Duration is a time.Duration written as "10s", "5m", "90d" in YAML (see ParseDuration).
 type Duration time.Duration
 
 // D returns the value as a time.Duration.

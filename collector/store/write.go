@@ -1,0 +1,247 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"strings"
+	"time"
+
+	"github.com/accesswatch/accesswatch/internal/model"
+)
+
+// insertRows is how many rows one INSERT statement carries; insertCols its columns.
+const (
+	insertRows = 50
+	insertCols = 17
+)
+
+// insertSQL returns an INSERT OR IGNORE of n rows.
+func insertSQL(n int) string {
+	var b strings.Builder
+	b.WriteString(`INSERT OR IGNORE INTO results (id, time_ns, vantage, region, country, provider, kind,
+	model, "check", class, layer, access, signature, http_status, total_ms, vantage_mismatch, doc) VALUES `)
+	for i := range n {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString("(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
+	}
+	return b.String()
+}
+
+// appendRowArgs appends r's column values, in insertSQL's order.
+func appendRowArgs(args []any, r *model.Result, doc []byte) []any {
+	return append(args, r.ID, r.Time.UnixNano(), r.Vantage, r.Region, r.Country, r.Provider, r.Kind,
+		r.Model, r.Check, string(r.Class), string(r.Layer), string(r.Access), r.Signature,
+		r.HTTPStatus, r.Timings.TotalMs, r.VantageMismatch, doc)
+}
+
+// pruneChunk bounds how many rows one DELETE removes, so pruning a large backlog does
+// not hold the write lock for long.
+const pruneChunk = 10000
+
+// validate rejects results the store cannot key or order.
+func validate(r *model.Result) error {
+	if r.ID == "" {
+		return errors.New("empty id")
+	}
+	if r.Time.IsZero() {
+		return errors.New("zero time")
+	}
+	if r.Time.Before(minTime()) || r.Time.After(maxTime()) {
+		return fmt.Errorf("time %s outside the years 1678 to 2262", r.Time.Format(time.RFC3339))
+	}
+	return nil
+}
+
+// minTime and maxTime bound the times that int64 Unix nanoseconds can hold.
+func minTime() time.Time { return time.Unix(0, math.MinInt64) }
+func maxTime() time.Time { return time.Unix(0, math.MaxInt64) }
+
+// nanos is t as Unix nanoseconds, clamped to the int64 range.
+func nanos(t time.Time) int64 {
+	switch {
+	case t.Before(minTime()):
+		return math.MinInt64
+	case t.After(maxTime()):
+		return math.MaxInt64
+	}
+	return t.UnixNano()
+}
+
+// Write stores rs in one transaction. It is idempotent by Result.ID: a result whose id
+// is already stored is skipped, so a replayed batch stores nothing twice. A zero
+// ReceivedAt is set to the store's clock. An invalid result (empty ID, zero Time, or a
+// Time outside the years 1678 to 2262) fails the whole call before anything is written.
+func (s *Store) Write(ctx context.Context, rs []model.Result) error {
+	if s.closed.Load() {
+		return ErrClosed
+	}
+	return s.write(ctx, rs)
+}
+
+func (s *Store) write(ctx context.Context, rs []model.Result) error {
+	if len(rs) == 0 {
+		return nil
+	}
+	docs := make([][]byte, len(rs))
+	now := s.now()
+	for i := range rs {
+		r := rs[i] // a copy: the caller's slice is not modified
+		if err := validate(&r); err != nil {
+			return fmt.Errorf("store: result %d (id %q): %w", i, r.ID, err)
+		}
+		if r.ReceivedAt.IsZero() {
+			r.ReceivedAt = now
+		}
+		doc, err := json.Marshal(&r)
+		if err != nil {
+			return fmt.Errorf("store: encode result %q: %w", r.ID, err)
+		}
+		docs[i] = doc
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("store: begin write: %w", err)
+	}
+	defer func() { _ = tx.Rollback() }()
+	// Rows go insertRows to a statement: fewer statement executions than one row each.
+	var full *sql.Stmt
+	args := make([]any, 0, insertRows*insertCols)
+	for start := 0; start < len(rs); start += insertRows {
+		end := min(start+insertRows, len(rs))
+		args = args[:0]
+		for i := start; i < end; i++ {
+			args = appendRowArgs(args, &rs[i], docs[i])
+		}
+		if end-start == insertRows {
+			if full == nil {
+				if full, err = tx.PrepareContext(ctx, insertSQL(insertRows)); err != nil {
+					return fmt.Errorf("store: prepare insert: %w", err)
+				}
+				defer func() { _ = full.Close() }()
+			}
+			_, err = full.ExecContext(ctx, args...)
+		} else {
+			_, err = tx.ExecContext(ctx, insertSQL(end-start), args...)
+		}
+		if err != nil {
+			return fmt.Errorf("store: insert results %d to %d: %w", start, end-1, err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("store: commit write: %w", err)
+	}
+	return nil
+}
+
+// Add queues r for the next flush (by Run, Flush or Close). It does not block while
+// the queue has room. When the queue is full, Add blocks for at most AddWait waiting for
+// room, then drops r and counts it in Dropped. Results that are invalid (empty ID, zero
+// Time) or added after Close are dropped and counted too.
+func (s *Store) Add(r model.Result) {
+	if s.closed.Load() {
+		s.drop(r.ID, "store closed")
+		return
+	}
+	if err := validate(&r); err != nil {
+		s.drop(r.ID, err.Error())
+		return
+	}
+	select {
+	case s.queue <- r:
+	default:
+		t := time.NewTimer(s.addWait)
+		select {
+		case s.queue <- r:
+			t.Stop()
+		case <-t.C:
+			s.drop(r.ID, "queue full")
+			return
+		}
+	}
+	if len(s.queue) >= min(s.batchSize, cap(s.queue)) {
+		select {
+		case s.kick <- struct{}{}:
+		default: // Run has already been told
+		}
+	}
+}
+
+// drop counts a lost result; it logs the first and then every 1000th, not each one.
+func (s *Store) drop(id, reason string) {
+	if n := s.dropped.Add(1); n == 1 || n%1000 == 0 {
+		s.log.Warn("store: dropped result", "id", id, "reason", reason, "dropped_total", n)
+	}
+}
+
+// Flush writes every result queued by Add calls that returned before Flush was called.
+// It returns the first write error; the results of a failed batch (including one whose
+// transaction ctx cancelled) are counted as dropped. Once ctx is done, Flush takes
+// nothing more from the queue.
+func (s *Store) Flush(ctx context.Context) error {
+	if s.closed.Load() {
+		return ErrClosed
+	}
+	return s.flush(ctx)
+}
+
+func (s *Store) flush(ctx context.Context) error {
+	s.flushMu.Lock()
+	defer s.flushMu.Unlock()
+	// Bound the work to what is queued now, so concurrent Adds cannot keep Flush busy.
+	remaining := len(s.queue)
+	var first error
+	batch := make([]model.Result, 0, min(remaining, s.batchSize))
+	for remaining > 0 {
+		if err := ctx.Err(); err != nil {
+			return err // what is still queued stays queued for the next flush
+		}
+		batch = batch[:0]
+		for len(batch) < s.batchSize && remaining > 0 {
+			batch = append(batch, <-s.queue)
+			remaining--
+		}
+		if err := s.write(ctx, batch); err != nil {
+			for i := range batch {
+				s.drop(batch[i].ID, "write failed")
+			}
+			if first == nil {
+				first = err
+			}
+		}
+	}
+	return first
+}
+
+// Prune deletes results whose Time is older than Retention before the store's clock and
+// reports how many it deleted. With Retention 0 it deletes nothing.
+func (s *Store) Prune(ctx context.Context) (int64, error) {
+	if s.closed.Load() {
+		return 0, ErrClosed
+	}
+	if s.retention <= 0 {
+		return 0, nil
+	}
+	cutoff := s.now().Add(-s.retention).UnixNano()
+	var total int64
+	for {
+		res, err := s.db.ExecContext(ctx, `DELETE FROM results WHERE rowid IN
+			(SELECT rowid FROM results WHERE time_ns < ? LIMIT ?)`, cutoff, pruneChunk)
+		if err != nil {
+			return total, fmt.Errorf("store: prune: %w", err)
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return total, fmt.Errorf("store: prune: %w", err)
+		}
+		total += n
+		if n < pruneChunk {
+			return total, nil
+		}
+	}
+}

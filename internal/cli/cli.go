@@ -1,0 +1,132 @@
+// Package cli implements the accesswatch subcommands. main only builds an Env and calls Main, so
+// every command can be run and tested in-process.
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+)
+
+// Version is set at build time with -ldflags "-X github.com/accesswatch/accesswatch/internal/cli.Version=…".
+var Version = "dev"
+
+// Env is everything a command may touch of the process.
+type Env struct {
+	Args      []string
+	Stdin     io.Reader
+	Stdout    io.Writer
+	Stderr    io.Writer
+	LookupEnv func(string) (string, bool)
+}
+
+type command struct {
+	name, summary string
+	run           func(ctx context.Context, env Env, args []string) error
+}
+
+func commands() []command {
+	return []command{
+		{"run", "probe on schedule from every vantage in the config, store results, serve the API", runCmd},
+		{"probe", "run one round of probes now and print the results", probeCmd},
+		{"classify", "read a vendor answer (status, headers, body) and print its classification", classifyCmd},
+		{"config", "config check: validate a config and print the resolved probe plan", configCmd},
+		{"demo", "run the whole service against a simulated vendor replaying the 2026 revocation", demoCmd},
+		{"version", "print the version", func(_ context.Context, env Env, _ []string) error {
+			_, err := fmt.Fprintln(env.Stdout, "accesswatch", Version)
+			return err
+		}},
+	}
+}
+
+// errUsage marks errors where the usage text helps more than the message alone.
+var errUsage = errors.New("usage")
+
+// Main runs the subcommand in env.Args and returns the process exit code.
+func Main(ctx context.Context, env Env) int {
+	if env.LookupEnv == nil {
+		env.LookupEnv = os.LookupEnv
+	}
+	if len(env.Args) == 0 || env.Args[0] == "help" || env.Args[0] == "-h" || env.Args[0] == "--help" {
+		usage(env.Stdout)
+		if len(env.Args) == 0 {
+			return 2
+		}
+		return 0
+	}
+	for _, c := range commands() {
+		if c.name != env.Args[0] {
+			continue
+		}
+		err := c.run(ctx, env, env.Args[1:])
+		switch {
+		case err == nil:
+			return 0
+		case errors.Is(err, flag.ErrHelp):
+			return 0
+		case errors.Is(err, errUsage):
+			fmt.Fprintf(env.Stderr, "accesswatch %s: %v\n", c.name, err)
+			return 2
+		default:
+			fmt.Fprintf(env.Stderr, "accesswatch %s: %v\n", c.name, err)
+			return 1
+		}
+	}
+	fmt.Fprintf(env.Stderr, "accesswatch: unknown command %q\n\n", env.Args[0])
+	usage(env.Stderr)
+	return 2
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "accesswatch: is a frontier model usable from each country, and since when?")
+	fmt.Fprintln(w, "\nUsage: accesswatch <command> [flags]\n\nCommands:")
+	for _, c := range commands() {
+		fmt.Fprintf(w, "  %-9s %s\n", c.name, c.summary)
+	}
+	fmt.Fprintln(w, "\nRun 'accesswatch <command> -h' for a command's flags.")
+}
+
+// newFlags returns a flag set that writes its usage to env.Stderr and returns errors.
+func newFlags(env Env, name, args string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(env.Stderr, "Usage: accesswatch %s %s\n\nFlags:\n", name, args)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// parse parses flags; a bad flag is a usage error (the flag package already printed why).
+func parse(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return fmt.Errorf("%w: %v", errUsage, err)
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("%w: unexpected argument %q", errUsage, fs.Arg(0))
+	}
+	return nil
+}
+
+// newLogger builds the process logger: text on stderr at the given level.
+func newLogger(w io.Writer, level string) (*slog.Logger, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(strings.ToUpper(level))); err != nil {
+		return nil, fmt.Errorf("%w: --log-level: want debug, info, warn or error, got %q", errUsage, level)
+	}
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l})), nil
+}
+
+// multiFlag collects a repeated flag.
+type multiFlag []string
+
+func (m *multiFlag) String() string     { return strings.Join(*m, ", ") }
+func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }

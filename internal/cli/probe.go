@@ -1,0 +1,84 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"sort"
+	"text/tabwriter"
+
+	"github.com/accesswatch/accesswatch/internal/config"
+	"github.com/accesswatch/accesswatch/internal/model"
+	"github.com/accesswatch/accesswatch/probes/runner"
+)
+
+func probeCmd(ctx context.Context, env Env, args []string) error {
+	fs := newFlags(env, "probe", "--config FILE [--provider ID] [--vantage ID] [--json]")
+	path := fs.String("config", "accesswatch.yml", "config file")
+	provider := fs.String("provider", "", "only this provider id")
+	vantage := fs.String("vantage", "", "only this vantage id")
+	asJSON := fs.Bool("json", false, "print results as a JSON array")
+	verifyFirst := fs.Bool("verify", false, "verify each vantage's egress country first (needs the echo URL reachable)")
+	level := fs.String("log-level", "warn", "log level: debug, info, warn, error")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	log, err := newLogger(env.Stderr, *level)
+	if err != nil {
+		return err
+	}
+	cfg, err := config.Load(*path, env.LookupEnv)
+	if err != nil {
+		return err
+	}
+	r, err := runner.New(runner.Options{Config: cfg, Logger: log})
+	if err != nil {
+		return err
+	}
+	targets := r.Targets(*provider, *vantage)
+	if len(targets) == 0 {
+		return fmt.Errorf("%w: no checks match --provider %q --vantage %q", errUsage, *provider, *vantage)
+	}
+	if *verifyFirst {
+		r.Verify(ctx)
+	}
+	results := r.Round(ctx, targets)
+	sort.Slice(results, func(i, j int) bool {
+		a, b := results[i], results[j]
+		if a.Vantage != b.Vantage {
+			return a.Vantage < b.Vantage
+		}
+		if a.Provider != b.Provider {
+			return a.Provider < b.Provider
+		}
+		if a.Model != b.Model {
+			return a.Model < b.Model
+		}
+		return a.Check < b.Check
+	})
+	if *asJSON {
+		enc := json.NewEncoder(env.Stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(results)
+	}
+	return writeResultTable(env.Stdout, results)
+}
+
+func writeResultTable(w io.Writer, results []model.Result) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "VANTAGE\tREGION\tPROVIDER\tMODEL\tCHECK\tCLASS\tSTATUS\tLATENCY\tSIGNATURE")
+	for _, r := range results {
+		status := "-"
+		if r.HTTPStatus > 0 {
+			status = fmt.Sprint(r.HTTPStatus)
+		}
+		mark := ""
+		if r.VantageMismatch {
+			mark = " (vantage_mismatch)"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s%s\t%s\t%.0fms\t%s\n", r.Vantage, r.Region, r.Provider, r.Model,
+			r.Check, r.Class, mark, status, r.Timings.TotalMs, r.Signature)
+	}
+	return tw.Flush()
+}

@@ -1,0 +1,30 @@
+package cli
+
+import (
+	"context"
+
+	"github.com/accesswatch/accesswatch/internal/config"
+	"github.com/accesswatch/accesswatch/internal/service"
+)
+
+func runCmd(ctx context.Context, env Env, args []string) error {
+	fs := newFlags(env, "run", "--config FILE [--log-level info]")
+	path := fs.String("config", "accesswatch.yml", "config file")
+	level := fs.String("log-level", "info", "log level: debug, info, warn, error")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	log, err := newLogger(env.Stderr, *level)
+	if err != nil {
+		return err
+	}
+	cfg, err := config.Load(*path, env.LookupEnv)
+	if err != nil {
+		return err
+	}
+	svc, err := service.New(ctx, service.Options{Config: cfg, Logger: log})
+	if err != nil {
+		return err
+	}
+	return svc.Run(ctx)
+}

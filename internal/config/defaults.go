@@ -1,0 +1,141 @@
+package config
+
+import (
+	"net"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/accesswatch/accesswatch/internal/model"
+)
+
+// Defaults. They are also written in the type comments of types.go.
+const (
+	defaultListen        = "127.0.0.1:8080"
+	defaultStorePath     = "./data/accesswatch.db"
+	defaultRetention     = 90 * day
+	defaultBatchSize     = 500
+	defaultFlushInterval = time.Second
+	defaultTimeout       = 10 * time.Second
+	defaultJitter        = 2 * time.Second
+	defaultConcurrency   = 8
+	defaultMaxBodyKiB    = 64
+	defaultUserAgent     = "accesswatch/dev"
+	defaultVerifyEvery   = 5 * time.Minute
+	defaultFailAfter     = 2
+	defaultRecoverAfter  = 2
+	defaultCheckSchedule = "@every 60s"
+	whoamiPath           = "/api/v1/whoami"
+)
+
+// defaultBaseURL is each provider kind's API root; openai_compatible has none.
+var defaultBaseURL = map[string]string{
+	"anthropic": "https://api.anthropic.com",
+	"openai":    "https://api.openai.com/v1",
+	"gemini":    "https://generativelanguage.googleapis.com",
+	"mistral":   "https://api.mistral.ai",
+}
+
+// omitted reports whether the key at path was left out of the file (or set to null). For a
+// Config built in code every zero value counts as omitted. Numbers, durations and lists
+// written explicitly as zero or empty keep that value, so Validate can reject it (or, for
+// store.retention and probing.jitter, honour it).
+func (c *Config) omitted(path string) bool { return c.src == nil || !c.src.set[path] }
+
+// ApplyDefaults fills every omitted setting with its default and resolves the per-vantage,
+// per-provider and per-check overrides, so users of a Config need not. Parse calls it; it is
+// safe to call again.
+func (c *Config) ApplyDefaults() {
+	defStr(&c.Server.Listen, defaultListen)
+	defStr(&c.Store.Path, defaultStorePath)
+	c.defDur(&c.Store.Retention, "store.retention", defaultRetention)
+	c.defInt(&c.Store.BatchSize, "store.batch_size", defaultBatchSize)
+	c.defDur(&c.Store.FlushInterval, "store.flush_interval", defaultFlushInterval)
+
+	p := &c.Probing
+	c.defDur(&p.Timeout, "probing.timeout", defaultTimeout)
+	c.defDur(&p.Jitter, "probing.jitter", defaultJitter)
+	c.defInt(&p.Concurrency, "probing.concurrency", defaultConcurrency)
+	c.defInt(&p.MaxBodyKiB, "probing.max_body_kib", defaultMaxBodyKiB)
+	defStr(&p.UserAgent, defaultUserAgent)
+	c.defDur(&p.Verify, "probing.verify_every", defaultVerifyEvery)
+	defStr(&p.EchoURL, echoURL(c.Server.Listen))
+	defStr(&p.ControlURL, p.EchoURL)
+
+	c.defInt(&c.Detection.FailAfter, "detection.fail_after", defaultFailAfter)
+	c.defInt(&c.Detection.RecoverAfter, "detection.recover_after", defaultRecoverAfter)
+
+	for i := range c.Vantages {
+		v := &c.Vantages[i]
+		c.defInt(&v.Concurrency, indexPath("vantages", i)+".concurrency", p.Concurrency)
+		defStr(&v.EchoURL, p.EchoURL)
+	}
+	for i := range c.Providers {
+		c.providerDefaults(i)
+	}
+}
+
+func (c *Config) providerDefaults(i int) {
+	pp := indexPath("providers", i)
+	pr := &c.Providers[i]
+	defStr(&pr.BaseURL, defaultBaseURL[pr.Kind])
+	c.defDur(&pr.Timeout, pp+".timeout", c.Probing.Timeout.D())
+	if len(pr.Checks) == 0 && c.omitted(pp+".checks") {
+		pr.Checks = []Check{{Kind: model.CheckModels, Schedule: defaultCheckSchedule, Line: pr.Line}}
+	}
+	for j := range pr.Checks {
+		ck := &pr.Checks[j]
+		cp := indexPath(pp+".checks", j)
+		c.defDur(&ck.Timeout, cp+".timeout", pr.Timeout.D())
+		if len(ck.Models) == 0 && ck.Kind != model.CheckStatusPage && c.omitted(cp+".models") {
+			ck.Models = slices.Clone(pr.Models)
+		}
+	}
+}
+
+func defStr(s *string, def string) {
+	if *s == "" {
+		*s = def
+	}
+}
+
+func (c *Config) defInt(v *int, path string, def int) {
+	if *v == 0 && c.omitted(path) {
+		*v = def
+	}
+}
+
+func (c *Config) defDur(v *Duration, path string, def time.Duration) {
+	if *v == 0 && c.omitted(path) {
+		*v = Duration(def)
+	}
+}
+
+// echoURL is the whoami endpoint of our own server; a wildcard listen host is reached on
+// loopback. It is "" when listen is not host:port (Validate reports that).
+func echoURL(listen string) string {
+	host, port, err := net.SplitHostPort(listen)
+	if _, perr := strconv.ParseUint(port, 10, 16); err != nil || perr != nil {
+		return ""
+	}
+	if host == "" || host == "0.0.0.0" || host == "::" {
+		host = "127.0.0.1"
+	}
+	return "http://" + net.JoinHostPort(host, port) + whoamiPath
+}
+
+// VantagesFor lists the vantages provider p is probed from: its vantages list, or all.
+func (c *Config) VantagesFor(p Provider) []Vantage {
+	if len(p.Vantages) == 0 {
+		return slices.Clone(c.Vantages)
+	}
+	var out []Vantage
+	for _, v := range c.Vantages {
+		if slices.Contains(p.Vantages, v.ID) {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+func indexPath(path string, i int) string { return path + "[" + strconv.Itoa(i) + "]" }

@@ -1,0 +1,79 @@
+package demo
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// syncBuffer lets the test read what the demo prints from other goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// TestDemoReplaysTimeline runs the demo end to end (simulated vendor, four vantages on
+// 127.0.{1..4}.1, the store and API) and reads the matrix it prints after each step.
+func TestDemoReplaysTimeline(t *testing.T) {
+	var out syncBuffer
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	err := Run(ctx, Options{Listen: "127.0.0.1:0", Step: 3 * time.Second, Every: time.Second, DataDir: t.TempDir(), Out: &out})
+	if err != nil {
+		t.Fatalf("demo: %v\n%s", err, out.String())
+	}
+	text := out.String()
+	steps := strings.Split(text, "== TIMELINE ")
+	if len(steps) != 5 {
+		t.Fatalf("printed %d timeline steps, want 4:\n%s", len(steps)-1, text)
+	}
+	// Regions in the matrix are sorted: australia europe india us.
+	want := []map[string]string{
+		{"claude-fable-5": "available available available available", "claude-sonnet-4-5": "available available available available"},
+		{"claude-fable-5": "revoked revoked revoked available", "claude-mythos-5": "revoked revoked revoked available", "claude-sonnet-4-5": "available available available available", "gpt-5.1": "available available available available"},
+		{"claude-fable-5": "revoked revoked revoked revoked", "claude-mythos-5": "revoked revoked revoked revoked", "claude-sonnet-4-5": "available available available available"},
+		{"claude-fable-5": "available available available available", "claude-mythos-5": "available available available available"},
+	}
+	for i, w := range want {
+		got := matrixRows(steps[i+1])
+		for m, row := range w {
+			if got[m] != row {
+				t.Errorf("step %d, %s: %q, want %q\n%s", i+1, m, got[m], row, steps[i+1])
+			}
+		}
+	}
+	if !strings.Contains(text, "demo done:") {
+		t.Errorf("no summary line:\n%s", text)
+	}
+}
+
+// matrixRows reads "provider/model  cell cell …" rows of the matrix printed in one step.
+func matrixRows(step string) map[string]string {
+	rows := map[string]string{}
+	in := false
+	for _, line := range strings.Split(step, "\n") {
+		f := strings.Fields(line)
+		switch {
+		case strings.Contains(line, "observed now:"):
+			in = true
+		case in && len(f) == 5 && strings.Contains(f[0], "/"):
+			rows[f[0][strings.Index(f[0], "/")+1:]] = strings.Join(f[1:], " ")
+		}
+	}
+	return rows
+}

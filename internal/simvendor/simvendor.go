@@ -1,0 +1,226 @@
+// Package simvendor is a simulated model vendor for the demo, end-to-end tests and benchmarks.
+// It answers Anthropic- and OpenAI-shaped API calls with the vendors' real bodies and decides, like
+// a real vendor's edge, by the caller's source address and a GeoIP country: a model can be
+// withdrawn for some countries or for everyone, a country can be geo-blocked, the vendor can be
+// overloaded. It never reaches the network.
+package simvendor
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/netip"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+)
+
+// Everyone stands for all countries in Withdraw and Restore.
+const Everyone = "*"
+
+// Options configure a Server.
+type Options struct {
+	// Country maps a caller's address to an ISO country code ("" when unknown).
+	Country func(netip.Addr) string
+	// Models the vendor serves, under both API shapes.
+	Models []string
+	Logger *slog.Logger
+}
+
+// Server is the simulated vendor. Its policy may change at any time from another goroutine.
+type Server struct {
+	country func(netip.Addr) string
+	models  []string
+	log     *slog.Logger
+	seq     atomic.Uint64
+
+	mu         sync.RWMutex
+	withdrawn  map[string]map[string]bool // model → country (or Everyone) → withdrawn
+	blocked    map[string]bool            // country → whole API geo-blocked
+	overloaded bool
+}
+
+// New returns a vendor serving o.Models to everyone.
+func New(o Options) *Server {
+	if o.Country == nil {
+		o.Country = func(netip.Addr) string { return "" }
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	return &Server{
+		country:   o.Country,
+		models:    slices.Clone(o.Models),
+		log:       o.Logger,
+		withdrawn: map[string]map[string]bool{},
+		blocked:   map[string]bool{},
+	}
+}
+
+// Withdraw stops serving model to callers from countries (Everyone for all).
+func (s *Server) Withdraw(model string, countries ...string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.withdrawn[model] == nil {
+		s.withdrawn[model] = map[string]bool{}
+	}
+	for _, c := range countries {
+		s.withdrawn[model][c] = true
+	}
+}
+
+// Restore serves model again to countries; Restore(m, Everyone) lifts every withdrawal of m.
+func (s *Server) Restore(model string, countries ...string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, c := range countries {
+		if c == Everyone {
+			delete(s.withdrawn, model)
+			return
+		}
+		delete(s.withdrawn[model], c)
+	}
+}
+
+// Block geo-blocks the whole API for countries; Unblock lifts it.
+func (s *Server) Block(countries ...string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, c := range countries {
+		s.blocked[c] = true
+	}
+}
+
+// Unblock lifts a geo-block.
+func (s *Server) Unblock(countries ...string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, c := range countries {
+		delete(s.blocked, c)
+	}
+}
+
+// SetOverloaded makes every call answer the vendor's overload error.
+func (s *Server) SetOverloaded(v bool) {
+	s.mu.Lock()
+	s.overloaded = v
+	s.mu.Unlock()
+}
+
+// decision is what the vendor does with one caller and model.
+type decision int
+
+const (
+	serve decision = iota
+	geoBlock
+	withdraw
+	overload
+	unknownModel
+)
+
+func (s *Server) decide(country, model string) decision {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	switch {
+	case s.blocked[country]:
+		return geoBlock
+	case s.overloaded:
+		return overload
+	case model == "":
+		return serve
+	case !slices.Contains(s.models, model):
+		return unknownModel
+	case s.withdrawn[model][Everyone] || s.withdrawn[model][country]:
+		return withdraw
+	}
+	return serve
+}
+
+// available lists the models a caller from country sees.
+func (s *Server) available(country string) []string {
+	var out []string
+	for _, m := range s.models {
+		if s.decide(country, m) == serve {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+func (s *Server) callerCountry(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return ""
+	}
+	a, err := netip.ParseAddr(host)
+	if err != nil {
+		return ""
+	}
+	return s.country(a.Unmap())
+}
+
+// colos are Cloudflare-style edge names by country, for cf-ray.
+var colos = map[string]string{"IN": "BOM", "AU": "SYD", "DE": "FRA", "FR": "CDG", "GB": "LHR", "US": "IAD"}
+
+func (s *Server) requestID() string {
+	return fmt.Sprintf("req_011Sim%017d", s.seq.Add(1))
+}
+
+func (s *Server) edgeHeaders(w http.ResponseWriter, country string) {
+	colo := colos[country]
+	if colo == "" {
+		colo = "SJC"
+	}
+	w.Header().Set("server", "cloudflare")
+	w.Header().Set("cf-ray", fmt.Sprintf("%016x-%s", s.seq.Load()*2654435761, colo))
+}
+
+func writeJSON(w http.ResponseWriter, status int, body string) {
+	w.Header().Set("content-type", "application/json")
+	w.WriteHeader(status)
+	_, _ = io.WriteString(w, body)
+}
+
+// Handler serves the Anthropic API under /anthropic and the OpenAI API under /openai.
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /anthropic/v1/models", s.anthropic(s.anthropicList))
+	mux.HandleFunc("GET /anthropic/v1/models/{model}", s.anthropic(s.anthropicGet))
+	mux.HandleFunc("POST /anthropic/v1/messages", s.anthropic(s.anthropicMessages))
+	mux.HandleFunc("POST /anthropic/v1/messages/count_tokens", s.anthropic(s.anthropicCount))
+	mux.HandleFunc("GET /openai/v1/models", s.openai(s.openaiList))
+	mux.HandleFunc("GET /openai/v1/models/{model}", s.openai(s.openaiGet))
+	mux.HandleFunc("POST /openai/v1/chat/completions", s.openai(s.openaiChat))
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusNotFound, `{"type":"error","error":{"type":"not_found_error","message":"Not Found"}}`)
+	})
+	return mux
+}
+
+// modelOf reads the model of a POST body.
+func modelOf(r *http.Request) string {
+	var b struct {
+		Model string `json:"model"`
+	}
+	_ = json.NewDecoder(io.LimitReader(r.Body, 1<<20)).Decode(&b)
+	return b.Model
+}
+
+func jsonString(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b)
+}
+
+func displayName(model string) string {
+	parts := strings.Split(model, "-")
+	for i, p := range parts {
+		if p != "" {
+			parts[i] = strings.ToUpper(p[:1]) + p[1:]
+		}
+	}
+	return strings.Join(parts, " ")
+}

@@ -1,0 +1,153 @@
+package runner
+
+import (
+	"context"
+	"net/http"
+	"slices"
+	"time"
+
+	"github.com/accesswatch/accesswatch/internal/model"
+	"github.com/accesswatch/accesswatch/probes/classify"
+	"github.com/accesswatch/accesswatch/probes/httpprobe"
+	"github.com/accesswatch/accesswatch/probes/providers"
+	"github.com/accesswatch/accesswatch/probes/verify"
+)
+
+// Probe runs one target now and returns one Result per model it covers. It never fails: every
+// failure is a Result with a failing classification.
+func (r *Runner) Probe(ctx context.Context, t Target, scheduled time.Time) []model.Result {
+	if t.Check.Kind == model.CheckModels {
+		return r.probeList(ctx, t, scheduled)
+	}
+	out := make([]model.Result, 0, len(t.Models))
+	for _, m := range t.Models {
+		res, _ := r.exchange(ctx, t, m, scheduled)
+		out = append(out, res)
+	}
+	return out
+}
+
+// probeList makes one models-list request and reads each model's presence from it.
+func (r *Runner) probeList(ctx context.Context, t Target, scheduled time.Time) []model.Result {
+	base, ex := r.exchange(ctx, t, "", scheduled)
+	out := make([]model.Result, 0, len(t.Models))
+	var listed []string
+	listOK := base.Class == model.ClassOK
+	if listOK {
+		ad, _ := r.reg.Lookup(t.Provider.Kind)
+		var err error
+		if listed, err = ad.ParseModels(ex.Body); err != nil {
+			listOK = false
+			base.Classification = model.Classification{Layer: model.LayerAPI, Class: model.ClassUnexpectedResponse,
+				Access: model.AccessUnknown, Signature: t.Provider.Kind + ":models:unparseable list", Rule: "runner.models_unparseable"}
+			base.Excerpt = providers.Excerpt(ex.Body, 512, t.Provider.APIKey.Reveal())
+		}
+	}
+	for _, m := range t.Models {
+		res := base
+		res.ID = model.NewID(base.Time)
+		res.Model = m
+		if listOK && !slices.Contains(listed, m) {
+			res.Classification = classify.Absent(t.Provider.Kind)
+		}
+		out = append(out, res)
+	}
+	return out
+}
+
+// exchange sends one request of t's check for modelID and returns its Result and the raw exchange.
+func (r *Runner) exchange(ctx context.Context, t Target, modelID string, scheduled time.Time) (model.Result, httpprobe.Exchange) {
+	v := r.vantages[t.Vantage.ID]
+	start := r.now()
+	res := model.Result{
+		ID: model.NewID(start), SchemaVersion: model.SchemaVersion, Time: start, ScheduledAt: scheduled,
+		Vantage: t.Vantage.ID, Region: t.Vantage.Region, Country: t.Vantage.Country,
+		Provider: t.Provider.ID, Kind: t.Provider.Kind, Model: modelID, Check: t.Check.Kind,
+	}
+	if vd := v.verdict.Load(); vd != nil {
+		res.EgressIP, res.EgressASN, res.VantageMismatch = vd.EgressIP, vd.ASN, vd.Mismatch()
+	}
+	key := t.Provider.APIKey.Reveal()
+	ad, err := r.reg.Lookup(t.Provider.Kind)
+	var req *http.Request
+	if err == nil {
+		req, err = ad.Request(ctx, r.target(t), t.Check.Kind, modelID)
+	}
+	if err != nil {
+		// Only a config the loader should have refused gets here.
+		res.Classification = model.Classification{Layer: model.LayerHTTP, Class: model.ClassBadRequest,
+			Access: model.AccessMisconfigured, Signature: t.Provider.Kind + ":request:cannot build", Rule: "runner.build"}
+		res.Error = providers.Redact(err.Error(), key)
+		return res, httpprobe.Exchange{}
+	}
+	res.Method, res.URL = req.Method, providers.SafeURL(req.URL)
+
+	pctx, cancel := context.WithTimeout(ctx, t.Timeout)
+	defer cancel()
+	ex := httpprobe.Do(pctx, v.rt, req.WithContext(pctx), r.maxBody)
+	res.Classification = classify.Classify(classify.Observation{
+		Kind: t.Provider.Kind, Check: t.Check.Kind, Model: modelID,
+		Status: ex.Status, Header: ex.Header, Body: ex.Body, Err: ex.Err, Op: ex.Op,
+	})
+	res.HTTPStatus = ex.Status
+	res.Timings = ex.Timings
+	res.RemoteIP, res.TLSVersion, res.CertSHA256 = ex.RemoteIP, ex.TLSVersion, ex.CertSHA256
+	if ex.Err != nil {
+		res.Error = providers.Redact(ex.Err.Error(), key)
+	} else {
+		meta := providers.ExtractMeta(ex.Header, ex.Body)
+		res.RequestID, res.EdgeColo, res.EdgeRegion = meta.RequestID, meta.EdgeColo, meta.EdgeRegion
+		if res.Class != model.ClassOK {
+			res.Excerpt = providers.Excerpt(ex.Body, 512, key)
+		}
+	}
+	r.log.Debug("probe", "vantage", res.Vantage, "provider", res.Provider, "model", modelID,
+		"check", res.Check, "class", res.Class, "status", res.HTTPStatus, "ms", res.Timings.TotalMs)
+	return res, ex
+}
+
+func (r *Runner) target(t Target) providers.Target {
+	return providers.Target{
+		Kind: t.Provider.Kind, BaseURL: t.Provider.BaseURL, APIKey: t.Provider.APIKey.Reveal(),
+		Headers: t.Provider.Headers, UserAgent: r.ua,
+	}
+}
+
+// Verify checks every vantage's egress country now, remembers the verdicts for later results,
+// and logs a mismatch loudly.
+func (r *Runner) Verify(ctx context.Context) []verify.Verdict {
+	out := make([]verify.Verdict, 0, len(r.vantages))
+	for _, v := range r.cfg.Vantages {
+		st := r.vantages[v.ID]
+		echo := v.EchoURL
+		if echo == "" {
+			echo = r.cfg.Probing.EchoURL
+		}
+		vctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		vd := verify.Check(vctx, st.rt, v.ID, echo, v.Country, r.geo, r.now)
+		cancel()
+		st.verdict.Store(&vd)
+		switch {
+		case vd.Mismatch():
+			r.log.Error("VANTAGE MISMATCH: egress is not in the configured country; its results are marked vantage_mismatch and will not count for its region",
+				"vantage", v.ID, "want_country", v.Country, "egress_ip", vd.EgressIP, "egress_country", vd.Country)
+		case vd.Err != "":
+			r.log.Warn("vantage verification failed", "vantage", v.ID, "err", vd.Err)
+		default:
+			r.log.Info("vantage verified", "vantage", v.ID, "country", vd.Country, "egress_ip", vd.EgressIP)
+		}
+		out = append(out, vd)
+	}
+	return out
+}
+
+// Verdicts returns the latest verification verdict of every vantage that has one.
+func (r *Runner) Verdicts() []verify.Verdict {
+	var out []verify.Verdict
+	for _, v := range r.cfg.Vantages {
+		if vd := r.vantages[v.ID].verdict.Load(); vd != nil {
+			out = append(out, *vd)
+		}
+	}
+	return out
+}

@@ -1,0 +1,227 @@
+// Package runner turns a configuration into probe targets and runs them: one probe is one check of
+// a provider from one vantage, through that vantage's own transport, classified into Results.
+// It also keeps each vantage's verification verdict and marks results from a vantage whose egress
+// is in the wrong country, so they never count for the configured region.
+package runner
+
+import (
+	"context"
+	"crypto/tls"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/accesswatch/accesswatch/internal/config"
+	"github.com/accesswatch/accesswatch/internal/model"
+	"github.com/accesswatch/accesswatch/probes/providers"
+	"github.com/accesswatch/accesswatch/probes/schedule"
+	"github.com/accesswatch/accesswatch/probes/vantage"
+	"github.com/accesswatch/accesswatch/probes/verify"
+)
+
+// Target is one scheduled check of one provider from one vantage.
+type Target struct {
+	Vantage  config.Vantage
+	Provider config.Provider
+	Check    config.Check
+	Models   []string // the models this check covers
+	Timeout  time.Duration
+}
+
+// Key names the target uniquely (a provider may have two checks of the same kind).
+func (t Target) Key() string {
+	return fmt.Sprintf("%s/%s/%s@%d", t.Vantage.ID, t.Provider.ID, t.Check.Kind, t.Check.Line)
+}
+
+// Options configure a Runner.
+type Options struct {
+	Config   *config.Config
+	Registry *providers.Registry
+	// TLSConfig is used by every vantage transport (the demo and tests trust their own CA).
+	TLSConfig *tls.Config
+	// Geo looks egress addresses up locally during verification; nil trusts the echo's answer.
+	Geo    verify.Geo
+	Now    func() time.Time
+	Logger *slog.Logger
+}
+
+// Runner probes targets. It is safe for concurrent use.
+type Runner struct {
+	cfg      *config.Config
+	reg      *providers.Registry
+	geo      verify.Geo
+	now      func() time.Time
+	log      *slog.Logger
+	vantages map[string]*vantageState
+	maxBody  int64
+	ua       string
+}
+
+type vantageState struct {
+	cfg     config.Vantage
+	rt      http.RoundTripper
+	verdict atomic.Pointer[verify.Verdict]
+}
+
+// New builds a transport for every vantage in o.Config.
+func New(o Options) (*Runner, error) {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Registry == nil {
+		o.Registry = providers.NewRegistry()
+	}
+	r := &Runner{
+		cfg: o.Config, reg: o.Registry, geo: o.Geo, now: o.Now, log: o.Logger,
+		vantages: map[string]*vantageState{},
+		maxBody:  int64(o.Config.Probing.MaxBodyKiB) << 10,
+		ua:       o.Config.Probing.UserAgent,
+	}
+	for _, v := range o.Config.Vantages {
+		rt, err := vantage.NewTransport(vantage.Options{SourceIP: v.SourceIP, Proxy: v.Proxy, TLSConfig: o.TLSConfig})
+		if err != nil {
+			return nil, fmt.Errorf("vantage %q: %w", v.ID, err)
+		}
+		r.vantages[v.ID] = &vantageState{cfg: v, rt: rt}
+	}
+	for _, p := range o.Config.Providers {
+		if _, err := r.reg.Lookup(p.Kind); err != nil {
+			return nil, fmt.Errorf("provider %q: %w", p.ID, err)
+		}
+	}
+	return r, nil
+}
+
+// Targets expands the config into targets, optionally only of one provider and one vantage.
+func (r *Runner) Targets(provider, vantageID string) []Target {
+	var out []Target
+	for _, v := range r.cfg.Vantages {
+		if vantageID != "" && v.ID != vantageID {
+			continue
+		}
+		for _, p := range r.cfg.Providers {
+			if provider != "" && p.ID != provider || !servesVantage(p, v.ID) {
+				continue
+			}
+			for _, c := range p.Checks {
+				if c.Kind == model.CheckStatusPage {
+					continue // polled by the collector, not from vantages
+				}
+				models := c.Models
+				if len(models) == 0 {
+					models = p.Models
+				}
+				out = append(out, Target{Vantage: v, Provider: p, Check: c, Models: models, Timeout: r.timeout(p, c)})
+			}
+		}
+	}
+	return out
+}
+
+func servesVantage(p config.Provider, id string) bool {
+	if len(p.Vantages) == 0 {
+		return true
+	}
+	for _, v := range p.Vantages {
+		if v == id {
+			return true
+		}
+	}
+	return false
+}
+
+func (r *Runner) timeout(p config.Provider, c config.Check) time.Duration {
+	switch {
+	case c.Timeout > 0:
+		return c.Timeout.D()
+	case p.Timeout > 0:
+		return p.Timeout.D()
+	case r.cfg.Probing.Timeout > 0:
+		return r.cfg.Probing.Timeout.D()
+	}
+	return 10 * time.Second
+}
+
+// Round runs every target once, concurrently within each vantage's concurrency limit, and
+// returns all results. It is what `accesswatch probe` does.
+func (r *Runner) Round(ctx context.Context, targets []Target) []model.Result {
+	var (
+		mu  sync.Mutex
+		out []model.Result
+		wg  sync.WaitGroup
+	)
+	pools := map[string]chan struct{}{}
+	for _, t := range targets {
+		pool, ok := pools[t.Vantage.ID]
+		if !ok {
+			pool = make(chan struct{}, r.concurrency(t.Vantage))
+			pools[t.Vantage.ID] = pool
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			pool <- struct{}{}
+			defer func() { <-pool }()
+			rs := r.Probe(ctx, t, r.now())
+			mu.Lock()
+			out = append(out, rs...)
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	return out
+}
+
+func (r *Runner) concurrency(v config.Vantage) int {
+	if v.Concurrency > 0 {
+		return v.Concurrency
+	}
+	if r.cfg.Probing.Concurrency > 0 {
+		return r.cfg.Probing.Concurrency
+	}
+	return 8
+}
+
+// Schedule adds every target to s; each run's results go to sink.
+func (r *Runner) Schedule(s *schedule.Scheduler, targets []Target, sink func([]model.Result)) error {
+	for _, t := range targets {
+		spec, err := config.ParseSchedule(t.Check.Schedule)
+		if err != nil {
+			return fmt.Errorf("%s: schedule %q: %w", t.Key(), t.Check.Schedule, err)
+		}
+		err = s.Add(schedule.Job{
+			Key: t.Key(), Schedule: spec, Pool: t.Vantage.ID,
+			// The job's own deadline covers every model of the check; each request has t.Timeout.
+			Timeout: t.Timeout * time.Duration(max(1, requestsPerRun(t))),
+			Run: func(ctx context.Context, scheduled time.Time) {
+				sink(r.Probe(ctx, t, scheduled))
+			},
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func requestsPerRun(t Target) int {
+	if t.Check.Kind == model.CheckModels {
+		return 1
+	}
+	return len(t.Models)
+}
+
+// Concurrency returns every vantage's concurrency limit, for the scheduler.
+func (r *Runner) Concurrency() map[string]int {
+	out := map[string]int{}
+	for id, v := range r.vantages {
+		out[id] = r.concurrency(v.cfg)
+	}
+	return out
+}

@@ -1,0 +1,170 @@
+// Package schedule runs probe jobs on cron schedules: per-job jitter so vantages don't fire in
+// lock-step, no overlapping runs of the same job, a concurrency limit per vantage, a timeout per
+// run, and a clean stop that waits for running jobs.
+package schedule
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"sync/atomic"
+	"time"
+
+	"github.com/robfig/cron/v3"
+)
+
+// Job is one scheduled probe.
+type Job struct {
+	Key      string        // unique name, for logs
+	Schedule cron.Schedule // when it fires
+	Pool     string        // concurrency pool, usually the vantage id
+	Timeout  time.Duration // per run; 0 means no limit beyond the scheduler's context
+	// Run does the work. scheduled is the time cron fired the job (before jitter).
+	Run func(ctx context.Context, scheduled time.Time)
+}
+
+// Options configure a Scheduler.
+type Options struct {
+	Jitter      time.Duration  // maximum random delay before a run (capped at half the job's interval)
+	Concurrency map[string]int // per pool; pools not listed use DefaultConcurrency
+	// DefaultConcurrency bounds running jobs of a pool not in Concurrency; default 8.
+	DefaultConcurrency int
+	Logger             *slog.Logger
+	Now                func() time.Time
+	// Rand returns a random duration in [0, n); default math/rand/v2.
+	Rand func(n int64) int64
+}
+
+// Stats count what the scheduler did.
+type Stats struct {
+	Started, Skipped, Finished uint64
+}
+
+// Scheduler owns a cron and the goroutines of its jobs.
+type Scheduler struct {
+	o      Options
+	cron   *cron.Cron
+	pools  map[string]chan struct{}
+	ctx    context.Context
+	cancel context.CancelFunc
+
+	started, skipped, finished atomic.Uint64
+}
+
+// New returns a stopped Scheduler.
+func New(o Options) *Scheduler {
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Rand == nil {
+		o.Rand = rand.Int64N
+	}
+	if o.DefaultConcurrency <= 0 {
+		o.DefaultConcurrency = 8
+	}
+	l := cronLogger{o.Logger.With("component", "schedule")}
+	s := &Scheduler{
+		o:     o,
+		pools: map[string]chan struct{}{},
+		cron:  cron.New(cron.WithLocation(time.UTC), cron.WithLogger(l), cron.WithChain(cron.Recover(l))),
+	}
+	s.ctx, s.cancel = context.WithCancel(context.Background())
+	return s
+}
+
+// Add registers a job. Jobs may be added before or after Start.
+func (s *Scheduler) Add(j Job) error {
+	if j.Schedule == nil || j.Run == nil {
+		return fmt.Errorf("schedule: job %q needs a schedule and a run function", j.Key)
+	}
+	pool, ok := s.pools[j.Pool]
+	if !ok {
+		n := s.o.DefaultConcurrency
+		if c := s.o.Concurrency[j.Pool]; c > 0 {
+			n = c
+		}
+		pool = make(chan struct{}, n)
+		s.pools[j.Pool] = pool
+	}
+	jitter := s.o.Jitter
+	now := s.o.Now()
+	if next := j.Schedule.Next(now); !next.IsZero() {
+		if half := j.Schedule.Next(next).Sub(next) / 2; half < jitter {
+			jitter = half
+		}
+	}
+	var busy atomic.Bool
+	s.cron.Schedule(j.Schedule, cron.FuncJob(func() {
+		scheduled := s.o.Now()
+		if !busy.CompareAndSwap(false, true) {
+			s.skipped.Add(1)
+			s.o.Logger.Warn("probe still running; skipping this run", "job", j.Key)
+			return
+		}
+		defer busy.Store(false)
+		s.run(j, pool, jitter, scheduled)
+	}))
+	return nil
+}
+
+func (s *Scheduler) run(j Job, pool chan struct{}, jitter time.Duration, scheduled time.Time) {
+	if jitter > 0 {
+		t := time.NewTimer(time.Duration(s.o.Rand(int64(jitter))))
+		select {
+		case <-t.C:
+		case <-s.ctx.Done():
+			t.Stop()
+			return
+		}
+	}
+	select {
+	case pool <- struct{}{}:
+		defer func() { <-pool }()
+	case <-s.ctx.Done():
+		return
+	}
+	ctx := s.ctx
+	if j.Timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, j.Timeout)
+		defer cancel()
+	}
+	s.started.Add(1)
+	j.Run(ctx, scheduled)
+	s.finished.Add(1)
+}
+
+// Start begins firing jobs.
+func (s *Scheduler) Start() { s.cron.Start() }
+
+// Stop stops firing jobs and waits for running ones until ctx is done, then cancels them and
+// waits for them to return. It reports ctx's error when it had to cancel.
+func (s *Scheduler) Stop(ctx context.Context) error {
+	stopped := s.cron.Stop() // done when every running job has returned
+	select {
+	case <-stopped.Done():
+		s.cancel()
+		return nil
+	case <-ctx.Done():
+		s.cancel()
+		<-stopped.Done()
+		return fmt.Errorf("schedule: stop: cancelled running probes: %w", ctx.Err())
+	}
+}
+
+// Stats returns counters since New.
+func (s *Scheduler) Stats() Stats {
+	return Stats{Started: s.started.Load(), Skipped: s.skipped.Load(), Finished: s.finished.Load()}
+}
+
+// cronLogger adapts slog to cron's logr-style Logger.
+type cronLogger struct{ l *slog.Logger }
+
+func (c cronLogger) Info(msg string, kv ...any) { c.l.Debug(msg, kv...) }
+func (c cronLogger) Error(err error, msg string, kv ...any) {
+	c.l.Error(msg, append(kv, "err", err)...)
+}

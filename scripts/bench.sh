@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# make bench: Go micro-benchmarks, then probe throughput side by side against one loopback HTTPS
+# target (fresh TLS connection per probe, concurrency 64): Debian's blackbox_exporter through
+# /probe, a bare net/http loop, and an `accesswatch run` process; then the idle cost of 1,000
+# scheduled checks a minute. Prints figures and the ratios the issues ask for.
+# BENCH_SECONDS (default 10) sets each throughput window; IDLE_SECONDS (default 60) the idle one.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+SECS=${BENCH_SECONDS:-10}
+IDLE_SECS=${IDLE_SECONDS:-60}
+OUT=$(mktemp -d /tmp/accesswatch-bench.XXXXXX)
+PIDS=()
+cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$OUT"; }
+trap cleanup EXIT
+
+echo "== go benchmarks"
+go test -run '^$' -bench . -benchmem ./probes/... ./collector/... ./internal/... | grep -E '^(Benchmark|ok|PASS|FAIL)|results/s|probes/s'
+
+echo "== building"
+go build -o "$OUT/accesswatch" ./cmd/accesswatch
+go build -o "$OUT/bench" ./tools/bench
+
+if ! command -v prometheus-blackbox-exporter >/dev/null; then
+  echo "== installing Debian's prometheus-blackbox-exporter"
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq prometheus-blackbox-exporter) >/dev/null
+fi
+
+"$OUT/bench" target -ca "$OUT/ca.pem" -addr-file "$OUT/addr" & PIDS+=($!)
+for _ in $(seq 50); do [ -s "$OUT/addr" ] && break; sleep 0.1; done
+ADDR=$(cat "$OUT/addr")
+URL="https://$ADDR/v1/models/claude-sonnet-4-5"
+echo "target: $URL"
+
+echo "== bare net/http loop (${SECS}s)"
+BARE=$("$OUT/bench" bare -url "$URL" -ca "$OUT/ca.pem" -c 64 -d "${SECS}s" | tee /dev/stderr | awk '{print $2}')
+
+echo "== blackbox_exporter /probe (${SECS}s)"
+cat > "$OUT/blackbox.yml" <<YML
+modules:
+  https:
+    prober: http
+    timeout: 5s
+    http:
+      preferred_ip_protocol: ip4
+      tls_config:
+        ca_file: $OUT/ca.pem
+YML
+prometheus-blackbox-exporter --config.file="$OUT/blackbox.yml" --web.listen-address=127.0.0.1:19115 --log.level=error & PIDS+=($!)
+for _ in $(seq 50); do curl -sf http://127.0.0.1:19115/-/healthy >/dev/null && break; sleep 0.1; done
+BB=$("$OUT/bench" blackbox -url "http://127.0.0.1:19115/probe?module=https&target=$URL" -c 64 -d "${SECS}s" | tee /dev/stderr | awk '{print $2}')
+kill "${PIDS[-1]}"; unset 'PIDS[-1]'
+
+# accesswatch run: one vantage with concurrency 64; 64 checks of 200 models each run back to back,
+# so 64 probes are always in flight, through the real scheduler, runner, classifier and store.
+models=$(for i in $(seq -w 1 200); do printf 'm%s, ' "$i"; done); models=${models%, }
+{
+  echo "server: { listen: 127.0.0.1:19180 }"
+  echo "store: { path: $OUT/run.db }"
+  echo "probing: { timeout: 5s, concurrency: 64 }"
+  echo "vantages: [ { id: bench-1, region: bench, country: ZZ } ]"
+  echo "providers:"
+  echo "  - { id: bench, kind: anthropic, base_url: 'https://$ADDR', api_key: bench-key, models: [$models], checks: ["
+  for i in $(seq 64); do echo "      { kind: model, schedule: '@every 1s' },"; done
+  echo "    ] }"
+} > "$OUT/run.yml"
+SSL_CERT_FILE="$OUT/ca.pem" "$OUT/accesswatch" run --config "$OUT/run.yml" --log-level error & RUNPID=$!; PIDS+=($RUNPID)
+echo "== accesswatch run (${SECS}s after 3s warm-up)"
+"$OUT/bench" meter -db "$OUT/run.db" -pid "$RUNPID" -warmup 3s -d "${SECS}s" -label run | tee "$OUT/run.txt"
+kill "$RUNPID"; wait "$RUNPID" 2>/dev/null || true
+RUN=$(awk '/^run_probes_per_second/{print $2}' "$OUT/run.txt")
+
+# Idle: 1,000 scheduled checks a minute (100 checks of 10 models every 60s, spread by jitter).
+models=$(for i in $(seq -w 1 10); do printf 'm%s, ' "$i"; done); models=${models%, }
+{
+  echo "server: { listen: 127.0.0.1:19181 }"
+  echo "store: { path: $OUT/idle.db }"
+  echo "probing: { timeout: 5s, jitter: 30s }"
+  echo "vantages: [ { id: bench-1, region: bench, country: ZZ } ]"
+  echo "providers:"
+  echo "  - { id: bench, kind: anthropic, base_url: 'https://$ADDR', api_key: bench-key, models: [$models], checks: ["
+  for i in $(seq 100); do echo "      { kind: model, schedule: '@every 60s' },"; done
+  echo "    ] }"
+} > "$OUT/idle.yml"
+SSL_CERT_FILE="$OUT/ca.pem" "$OUT/accesswatch" run --config "$OUT/idle.yml" --log-level error & IDLEPID=$!; PIDS+=($IDLEPID)
+echo "== accesswatch run at 1,000 checks/minute (${IDLE_SECS}s)"
+"$OUT/bench" meter -db "$OUT/idle.db" -pid "$IDLEPID" -warmup 2s -d "${IDLE_SECS}s" -label idle | tee "$OUT/idle.txt"
+
+echo "== summary"
+awk -v run="$RUN" -v bb="$BB" -v bare="$BARE" 'BEGIN {
+  printf "run %.0f probes/s, blackbox %.0f, bare loop %.0f\n", run, bb, bare
+  printf "ratio run/blackbox = %.2f (target >= 1.80)\n", run/bb
+  printf "ratio run/bare     = %.2f (target >= 0.75)\n", run/bare
+}'
+grep -E 'run_peak_rss_mb|run_cpu_us_per_probe' "$OUT/run.txt" | sed 's/^/run: /'
+grep -E 'idle_(rss|peak_rss)_mb|idle_cpu_percent' "$OUT/idle.txt" | sed 's/^/idle: /'
