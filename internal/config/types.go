@@ -52,6 +52,11 @@ type Probing struct {
 	MaxBodyKiB  int      `yaml:"max_body_kib"` // how much of an answer is read; default 64
 	UserAgent   string   `yaml:"user_agent"`   // default accesswatch/dev
 	Verify      Duration `yaml:"verify_every"` // how often vantages re-verify their egress; default 5m
+	// PostQuantumTLS offers hybrid ML-KEM key exchange like current browsers; default off
+	// (X25519 and P-256), since every probe pays a fresh handshake.
+	PostQuantumTLS bool `yaml:"post_quantum_tls"`
+	// HTTP2 negotiates HTTP/2; default off: probes speak HTTP/1.1 like the vendors' SDKs.
+	HTTP2 bool `yaml:"http2"`
 }
 
 // Vantage is one point from which probes are sent.

@@ -48,6 +48,7 @@ var textFailures = []struct{ sub, failure string }{
 	{"no route to host", "host_unreachable"},
 	{"network is unreachable", "network_unreachable"},
 	{"use of closed network connection", "connection_already_closed"},
+	{"server closed idle connection", "eof_error"}, // net/http: the peer hung up before answering
 	{"no such host", "dns_nxdomain_error"},
 	{"server misbehaving", "dns_server_misbehaving"},
 	{"certificate signed by unknown authority", "ssl_unknown_authority"},

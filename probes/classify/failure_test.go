@@ -1,6 +1,7 @@
 package classify
 
 import (
+	"bufio"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -115,7 +116,11 @@ func resetErr(t *testing.T) error {
 
 func eofErr(t *testing.T) error {
 	ln := listen(t)
-	acceptOnce(ln, func(c net.Conn) { c.Close() })
+	acceptOnce(ln, func(c net.Conn) { // read the request head, then hang up without answering
+		_ = c.SetDeadline(time.Now().Add(ioTimeout))
+		_, _ = http.ReadRequest(bufio.NewReader(c))
+		c.Close()
+	})
 	client := &http.Client{Transport: &http.Transport{}, Timeout: ioTimeout}
 	resp, err := client.Get("http://" + ln.Addr().String() + "/v1/models")
 	if err == nil {
@@ -260,6 +265,7 @@ func TestFailureConstructed(t *testing.T) {
 		{"refused by text", errors.New("proxyconnect tcp: dial tcp 127.0.0.1:3128: connect: connection refused"), "connection_refused"},
 		{"reset by text", errors.New("read tcp 127.0.0.1:5000->127.0.0.1:443: read: connection reset by peer"), "connection_reset"},
 		{"tls by text", errors.New("tls: handshake failure"), "ssl_failed_handshake"},
+		{"idle close by text", errors.New("http: server closed idle connection"), "eof_error"},
 		{"eof by text", errors.New(`Get "https://x": EOF`), "eof_error"},
 		{"unknown scrubbed", errors.New("dial tcp 127.0.0.1:8443: odd thing from [::1]:9000"), "unknown_failure: dial tcp [scrubbed]: odd thing from [[scrubbed]]:[scrubbed]"},
 		{"unknown drops url with key", &url.Error{Op: "Get", URL: "https://generativelanguage.googleapis.com/v1beta/models?key=AIzaSyD4x7Qp9Lm2Rk8Vn3Tz6Wc1Hb5Jf0Gs7Yd", Err: errors.New("malformed answer")}, "unknown_failure: Get: malformed answer"},

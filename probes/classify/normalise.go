@@ -47,9 +47,11 @@ var tokenRules = []tokenRule{
 // numbers ("<n>") and durations ("<duration>"). The result is at most 200 bytes.
 func Normalise(s, model string) string {
 	s = strings.ToLower(s)
-	if m := strings.ToLower(strings.TrimPrefix(strings.TrimSpace(model), "models/")); len(m) >= 2 {
-		s = strings.ReplaceAll(s, m, replModel)
+	m := strings.ToLower(strings.TrimPrefix(strings.TrimSpace(model), "models/"))
+	if len(m) < 2 {
+		m = ""
 	}
+	s = unspaceModel(s, m)
 	var b strings.Builder
 	b.Grow(min(len(s), maxNormalised) + 8)
 	pendingSpace := false
@@ -59,7 +61,7 @@ func Normalise(s, model string) string {
 				b.WriteByte(' ')
 				pendingSpace = false
 			}
-			writeToken(&b, s[i:i+n], 0)
+			writeToken(&b, s[i:i+n], m, 0)
 			i += n
 			continue
 		}
@@ -81,15 +83,27 @@ func Normalise(s, model string) string {
 	return truncate(b.String(), maxNormalised)
 }
 
-// writeToken writes tok or its replacement. An unmatched token is split at separators and each
-// piece tried again, so "limit:15000" becomes "limit:<n>" and "4351." becomes "<n>.".
-func writeToken(b *strings.Builder, tok string, depth int) {
+// writeToken writes tok or its replacement. Whole-token rules go first, so a key or id that
+// happens to contain the model id is still removed whole. Then the model id (as a word within
+// the token) becomes "<model>". An unmatched token is split at separators and each piece tried
+// again, so "limit:15000" becomes "limit:<n>" and "4351." becomes "<n>.".
+func writeToken(b *strings.Builder, tok, model string, depth int) {
 	core := strings.TrimRight(tok, ".:")
 	tail := tok[len(core):]
 	if core != "" {
 		if repl := replaceToken(core); repl != "" {
 			b.WriteString(repl)
 			b.WriteString(tail)
+			return
+		}
+		if i := indexWord(tok, model); i >= 0 {
+			if i > 0 {
+				writeToken(b, tok[:i], model, depth)
+			}
+			b.WriteString(replModel)
+			if rest := tok[i+len(model):]; rest != "" {
+				writeToken(b, rest, model, depth)
+			}
 			return
 		}
 		if repl, ok := numberToken(core); ok {
@@ -109,14 +123,35 @@ func writeToken(b *strings.Builder, tok string, depth int) {
 			break
 		}
 		if j > 0 {
-			writeToken(b, tok[:j], depth+1)
+			writeToken(b, tok[:j], "", depth+1) // pieces cannot hold a model word tok did not
 		}
 		b.WriteByte(tok[j])
 		tok = tok[j+1:]
 	}
 	if tok != "" {
-		writeToken(b, tok, depth+1)
+		writeToken(b, tok, "", depth+1)
 	}
+}
+
+// indexWord is the index of the first occurrence of word in s not glued to a letter or digit on
+// either side, or -1 (always -1 for an empty word).
+func indexWord(s, word string) int {
+	if word == "" {
+		return -1
+	}
+	for off := 0; off+len(word) <= len(s); {
+		i := strings.Index(s[off:], word)
+		if i < 0 {
+			return -1
+		}
+		i += off
+		end := i + len(word)
+		if (i == 0 || !isAlnum(s[i-1])) && (end == len(s) || !isAlnum(s[end])) {
+			return i
+		}
+		off = i + 1
+	}
+	return -1
 }
 
 func replaceToken(tok string) string {
@@ -147,7 +182,7 @@ func tokenLen(s string) int {
 func isTokenRune(r rune) bool { return r == '…' || (r < utf8.RuneSelf && isTokenByte(byte(r))) }
 
 func isTokenByte(c byte) bool {
-	return isAlnum(c) || strings.IndexByte("_-.:*/+", c) >= 0
+	return isAlnum(c) || strings.IndexByte("_-.:*/+@", c) >= 0
 }
 
 func isAlnum(c byte) bool { return isDigit(c) || ('a' <= c && c <= 'z') || ('A' <= c && c <= 'Z') }
@@ -366,4 +401,34 @@ func truncate(s string, n int) string {
 		n--
 	}
 	return s[:n]
+}
+
+// unspaceModel rewrites the display form of a model id ("Claude Fable 5" for claude-fable-5,
+// already lower-cased) back to the id, so vendors that name the model in prose still give one
+// signature for every model.
+func unspaceModel(s, m string) string {
+	if !strings.Contains(m, "-") {
+		return s
+	}
+	spaced := strings.ReplaceAll(m, "-", " ")
+	var b strings.Builder
+	for {
+		i := strings.Index(s, spaced)
+		if i < 0 {
+			b.WriteString(s)
+			return b.String()
+		}
+		end := i + len(spaced)
+		if (i > 0 && isWordByte(s[i-1])) || (end < len(s) && isWordByte(s[end])) {
+			b.WriteString(s[:end])
+		} else {
+			b.WriteString(s[:i])
+			b.WriteString(m)
+		}
+		s = s[end:]
+	}
+}
+
+func isWordByte(c byte) bool {
+	return c == '.' || c == '-' || c == '_' || '0' <= c && c <= '9' || 'a' <= c && c <= 'z'
 }

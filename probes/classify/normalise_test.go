@@ -15,6 +15,11 @@ func TestNormalise(t *testing.T) {
 		{"model id", "model: claude-3-5-sonnet-20241022 ", "claude-3-5-sonnet-20241022", "model: <model>"},
 		{"model id case", "The model `GPT-4o` does not exist", "gpt-4o", "the model `<model>` does not exist"},
 		{"gemini models/ prefix", "models/gemini-1.5-flash is not found", "models/gemini-1.5-flash", "models/<model> is not found"},
+		{"model inside a key", "key sk-proj-Qm3vo1X9tLw2Rz8Kp4Hn6Yc1 for o1", "o1", "key <key> for <model>"},
+		{"model inside an id", "req_011CYo1hr1kdGz", "o1", "<id>"},
+		{"model glued to a word", "iso1234 and o1-mini and o1", "o1", "iso1234 and <model>-mini and <model>"},
+		{"vertex model with @", "model claude-3-5-sonnet@20240620 not found", "claude-3-5-sonnet@20240620", "model <model> not found"},
+		{"azure model in list", "'format:openai,name:gpt-35-turbo-16k,version:0613'", "gpt-35-turbo-16k", "'format:openai,name:<model>,version:<n>'"},
 		{"other model names kept", "Please use Opus 4.8 or claude-sonnet-4-5-20250929", "", "please use opus <n> or claude-sonnet-4-5-20250929"},
 		{"anthropic request id", "failed req_011CYhr1kdGzCrPHfrhibMen", "", "failed <id>"},
 		{"placeholder request id", `"request_id":"req_…"`, "", `"request_id":"<id>"`},
@@ -89,6 +94,20 @@ func TestNormaliseIdempotent(t *testing.T) {
 		once := Normalise(in, "")
 		if twice := Normalise(once, ""); twice != once {
 			t.Errorf("not idempotent: %q -> %q -> %q", in, once, twice)
+		}
+	}
+}
+
+func TestNormaliseDisplayName(t *testing.T) {
+	tests := []struct{ in, model, want string }{
+		{"Claude Fable 5 is not available. Please use Opus 4.8.", "claude-fable-5", "<model> is not available. please use opus <n>."},
+		{"Claude Mythos 5 is not available. Please use Opus 4.8.", "claude-mythos-5", "<model> is not available. please use opus <n>."},
+		{"Claude Fable 50 is not available.", "claude-fable-5", "claude fable <n> is not available."},
+		{"xClaude Fable 5 is here", "claude-fable-5", "xclaude fable <n> is here"},
+	}
+	for _, tc := range tests {
+		if got := Normalise(tc.in, tc.model); got != tc.want {
+			t.Errorf("Normalise(%q, %q) = %q, want %q", tc.in, tc.model, got, tc.want)
 		}
 	}
 }

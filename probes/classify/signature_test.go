@@ -182,11 +182,16 @@ func TestSignatureRedactsKeys(t *testing.T) {
 		for _, key := range testKeys {
 			t.Run(place+"/"+key[:6], func(t *testing.T) {
 				t.Parallel()
-				c := Classify(mk(key))
+				o := mk(key)
+				c := Classify(o)
 				if leaksKey(c.Signature, key) {
 					t.Errorf("signature %q leaks the key", c.Signature)
 				}
 				checkInvariants(t, c)
+				o.Model = key[len(key)/2 : len(key)/2+2] // a model id that occurs inside the key
+				if c := Classify(o); leaksKey(c.Signature, key) {
+					t.Errorf("model %q: signature %q leaks the key", o.Model, c.Signature)
+				}
 			})
 		}
 	}

@@ -26,7 +26,7 @@ func trustingTransport(tb testing.TB, srv *httptest.Server) http.RoundTripper {
 	tb.Helper()
 	pool := x509.NewCertPool()
 	pool.AddCert(srv.Certificate())
-	tr, err := vantage.NewTransport(vantage.Options{TLSConfig: &tls.Config{RootCAs: pool}})
+	tr, err := vantage.NewTransport(vantage.Options{TLSConfig: &tls.Config{RootCAs: pool}, HTTP2: srv.EnableHTTP2})
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -84,7 +84,10 @@ func New(o Options) (*Runner, error) {
 		ua:       o.Config.Probing.UserAgent,
 	}
 	for _, v := range o.Config.Vantages {
-		rt, err := vantage.NewTransport(vantage.Options{SourceIP: v.SourceIP, Proxy: v.Proxy, TLSConfig: o.TLSConfig})
+		rt, err := vantage.NewTransport(vantage.Options{
+			SourceIP: v.SourceIP, Proxy: v.Proxy, TLSConfig: o.TLSConfig, PostQuantum: o.Config.Probing.PostQuantumTLS,
+			HTTP2: o.Config.Probing.HTTP2,
+		})
 		if err != nil {
 			return nil, fmt.Errorf("vantage %q: %w", v.ID, err)
 		}
@@ -196,7 +199,7 @@ func (r *Runner) Schedule(s *schedule.Scheduler, targets []Target, sink func([]m
 			return fmt.Errorf("%s: schedule %q: %w", t.Key(), t.Check.Schedule, err)
 		}
 		err = s.Add(schedule.Job{
-			Key: t.Key(), Schedule: spec, Pool: t.Vantage.ID,
+			Key: t.Key(), Schedule: spec, Pool: t.Vantage.ID, RunAtStart: true,
 			// The job's own deadline covers every model of the check; each request has t.Timeout.
 			Timeout: t.Timeout * time.Duration(max(1, requestsPerRun(t))),
 			Run: func(ctx context.Context, scheduled time.Time) {

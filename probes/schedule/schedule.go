@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -22,6 +23,9 @@ type Job struct {
 	Timeout  time.Duration // per run; 0 means no limit beyond the scheduler's context
 	// Run does the work. scheduled is the time cron fired the job (before jitter).
 	Run func(ctx context.Context, scheduled time.Time)
+	// RunAtStart also runs the job once when the scheduler starts (after its jitter), so a
+	// restarted monitor knows the state in seconds, not after a whole interval.
+	RunAtStart bool
 }
 
 // Options configure a Scheduler.
@@ -48,6 +52,9 @@ type Scheduler struct {
 	pools  map[string]chan struct{}
 	ctx    context.Context
 	cancel context.CancelFunc
+	// atStart are the jobs to fire once on Start; initial tracks those runs for Stop.
+	atStart []func()
+	initial sync.WaitGroup
 
 	started, skipped, finished atomic.Uint64
 }
@@ -98,7 +105,7 @@ func (s *Scheduler) Add(j Job) error {
 		}
 	}
 	var busy atomic.Bool
-	s.cron.Schedule(j.Schedule, cron.FuncJob(func() {
+	fire := func() {
 		scheduled := s.o.Now()
 		if !busy.CompareAndSwap(false, true) {
 			s.skipped.Add(1)
@@ -107,7 +114,11 @@ func (s *Scheduler) Add(j Job) error {
 		}
 		defer busy.Store(false)
 		s.run(j, pool, jitter, scheduled)
-	}))
+	}
+	s.cron.Schedule(j.Schedule, cron.FuncJob(fire))
+	if j.RunAtStart {
+		s.atStart = append(s.atStart, fire)
+	}
 	return nil
 }
 
@@ -138,22 +149,40 @@ func (s *Scheduler) run(j Job, pool chan struct{}, jitter time.Duration, schedul
 	s.finished.Add(1)
 }
 
-// Start begins firing jobs.
-func (s *Scheduler) Start() { s.cron.Start() }
+// Start begins firing jobs, and runs those marked RunAtStart once now.
+func (s *Scheduler) Start() {
+	s.cron.Start()
+	for _, fire := range s.atStart {
+		s.initial.Add(1)
+		go func() {
+			defer s.initial.Done()
+			fire()
+		}()
+	}
+	s.atStart = nil
+}
 
 // Stop stops firing jobs and waits for running ones until ctx is done, then cancels them and
 // waits for them to return. It reports ctx's error when it had to cancel.
 func (s *Scheduler) Stop(ctx context.Context) error {
 	stopped := s.cron.Stop() // done when every running job has returned
+	initial := make(chan struct{})
+	go func() { s.initial.Wait(); close(initial) }()
 	select {
 	case <-stopped.Done():
-		s.cancel()
-		return nil
 	case <-ctx.Done():
-		s.cancel()
-		<-stopped.Done()
-		return fmt.Errorf("schedule: stop: cancelled running probes: %w", ctx.Err())
 	}
+	select {
+	case <-initial:
+	case <-ctx.Done():
+	}
+	s.cancel()
+	<-stopped.Done()
+	<-initial
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("schedule: stop: cancelled running probes: %w", err)
+	}
+	return nil
 }
 
 // Stats returns counters since New.

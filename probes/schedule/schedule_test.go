@@ -157,3 +157,20 @@ func TestAddRejectsIncompleteJob(t *testing.T) {
 		t.Fatal("job without run function accepted")
 	}
 }
+
+func TestRunAtStart(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		s := New(Options{Jitter: 100 * time.Millisecond, Rand: func(n int64) int64 { return n / 2 }})
+		var atStart, later atomic.Int32
+		_ = s.Add(Job{Key: "now", Schedule: every(time.Hour), Pool: "v", RunAtStart: true, Run: func(context.Context, time.Time) { atStart.Add(1) }})
+		_ = s.Add(Job{Key: "later", Schedule: every(time.Hour), Pool: "v", Run: func(context.Context, time.Time) { later.Add(1) }})
+		s.Start()
+		time.Sleep(time.Second)
+		if err := s.Stop(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		if atStart.Load() != 1 || later.Load() != 0 {
+			t.Fatalf("within a second of start: RunAtStart job ran %d times, other job %d; want 1 and 0", atStart.Load(), later.Load())
+		}
+	})
+}

@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -65,15 +66,16 @@ func TestNewTransportErrors(t *testing.T) {
 func TestNewTransportShape(t *testing.T) {
 	t.Parallel()
 	cfg := &tls.Config{ServerName: "example.com"}
-	for _, proxy := range []string{"", "http://127.0.0.1:3128", "https://u:p@127.0.0.1:443", "socks5://127.0.0.1:1080", "socks5h://127.0.0.1:1080"} {
+	for i, proxy := range []string{"", "http://127.0.0.1:3128", "https://u:p@127.0.0.1:443", "socks5://127.0.0.1:1080", "socks5h://127.0.0.1:1080"} {
+		h2 := i%2 == 1
 		t.Run("proxy="+proxy, func(t *testing.T) {
 			t.Parallel()
-			tr, err := vantage.NewTransport(vantage.Options{Proxy: proxy, TLSConfig: cfg, SourceIP: "127.0.0.1"})
+			tr, err := vantage.NewTransport(vantage.Options{Proxy: proxy, TLSConfig: cfg, SourceIP: "127.0.0.1", HTTP2: h2})
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !tr.DisableKeepAlives || !tr.ForceAttemptHTTP2 {
-				t.Errorf("DisableKeepAlives=%v ForceAttemptHTTP2=%v, want both true", tr.DisableKeepAlives, tr.ForceAttemptHTTP2)
+			if !tr.DisableKeepAlives || tr.ForceAttemptHTTP2 != h2 {
+				t.Errorf("DisableKeepAlives=%v ForceAttemptHTTP2=%v, want true and %v", tr.DisableKeepAlives, tr.ForceAttemptHTTP2, h2)
 			}
 			if tr.TLSClientConfig == cfg || tr.TLSClientConfig.ServerName != "example.com" {
 				t.Errorf("TLS config not cloned: %p vs %p", tr.TLSClientConfig, cfg)
@@ -226,4 +228,33 @@ func closedAddr(t *testing.T) string {
 	addr := ln.Addr().String()
 	_ = ln.Close()
 	return addr
+}
+
+// TestKeyExchange checks what a server sees offered: classic curves unless post-quantum is on.
+func TestKeyExchange(t *testing.T) {
+	for _, pq := range []bool{false, true} {
+		var offered []tls.CurveID
+		srv := httptest.NewUnstartedServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+		srv.TLS = &tls.Config{GetConfigForClient: func(h *tls.ClientHelloInfo) (*tls.Config, error) {
+			offered = h.SupportedCurves
+			return nil, nil
+		}}
+		srv.StartTLS()
+		pool := x509.NewCertPool()
+		pool.AddCert(srv.Certificate())
+		rt, err := vantage.NewTransport(vantage.Options{TLSConfig: &tls.Config{RootCAs: pool}, PostQuantum: pq})
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp, err := (&http.Client{Transport: rt}).Get(srv.URL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		srv.Close()
+		hasPQ := slices.Contains(offered, tls.X25519MLKEM768)
+		if hasPQ != pq || !slices.Contains(offered, tls.X25519) {
+			t.Errorf("post_quantum %v: client offered %v", pq, offered)
+		}
+	}
 }

@@ -17,6 +17,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log"
 	"math/big"
 	"net"
 	"net/http"
@@ -29,6 +30,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/accesswatch/accesswatch/probes/vantage"
 	_ "modernc.org/sqlite"
 )
 
@@ -89,7 +91,7 @@ func target(ctx context.Context, args []string) error {
 		}),
 		TLSConfig:         &tls.Config{Certificates: []tls.Certificate{cert}},
 		ReadHeaderTimeout: 5 * time.Second,
-		ErrorLog:          nil,
+		ErrorLog:          log.New(io.Discard, "", 0), // killed clients abort handshakes; not news
 	}
 	go func() { <-ctx.Done(); _ = srv.Close() }()
 	if err := srv.ServeTLS(ln, "", ""); !errors.Is(err, http.ErrServerClosed) {
@@ -160,12 +162,18 @@ func bare(ctx context.Context, args []string) error {
 	ca := fs.String("ca", "target-ca.pem", "CA file")
 	conc := fs.Int("c", 64, "concurrency")
 	dur := fs.Duration("d", 10*time.Second, "duration")
+	h2 := fs.Bool("h2", false, "negotiate HTTP/2 (accesswatch's probes speak HTTP/1.1 unless probing.http2 is on)")
+	pq := fs.Bool("pq", false, "offer Go's default (post-quantum hybrid) key exchanges instead of accesswatch's default X25519/P-256")
 	_ = fs.Parse(args)
 	pool, err := caPool(*ca)
 	if err != nil {
 		return err
 	}
-	rt := &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}, DisableKeepAlives: true, ForceAttemptHTTP2: true}
+	tc := &tls.Config{RootCAs: pool}
+	if !*pq {
+		tc.CurvePreferences = vantage.ClassicCurves() // the same handshake as accesswatch's probes
+	}
+	rt := &http.Transport{TLSClientConfig: tc, DisableKeepAlives: true, ForceAttemptHTTP2: *h2}
 	rate, ok, fail := loop(ctx, *conc, *dur, func(ctx context.Context) bool {
 		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, *url, nil)
 		resp, err := rt.RoundTrip(req)
@@ -176,7 +184,14 @@ func bare(ctx context.Context, args []string) error {
 		resp.Body.Close()
 		return resp.StatusCode == 200
 	})
-	fmt.Printf("bare_probes_per_second %.0f ok %d failed %d\n", rate, ok, fail)
+	name := "bare"
+	if *h2 {
+		name += "_h2"
+	}
+	if *pq {
+		name += "_pq"
+	}
+	fmt.Printf("%s_probes_per_second %.0f ok %d failed %d\n", name, rate, ok, fail)
 	return nil
 }
 
