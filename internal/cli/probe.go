@@ -20,6 +20,7 @@ func probeCmd(ctx context.Context, env Env, args []string) error {
 	vantage := fs.String("vantage", "", "only this vantage id")
 	asJSON := fs.Bool("json", false, "print results as a JSON array")
 	verifyFirst := fs.Bool("verify", false, "verify each vantage's egress country first (needs the echo URL reachable)")
+	control := fs.Bool("control", false, "also probe each vantage's control URL (probing.control_url)")
 	level := fs.String("log-level", "warn", "log level: debug, info, warn, error")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -36,7 +37,12 @@ func probeCmd(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	targets := r.Targets(*provider, *vantage)
+	var targets []runner.Target
+	for _, t := range r.Targets(*provider, *vantage) {
+		if *control || t.Check.Kind != model.CheckControl {
+			targets = append(targets, t)
+		}
+	}
 	if len(targets) == 0 {
 		return fmt.Errorf("%w: no checks match --provider %q --vantage %q", errUsage, *provider, *vantage)
 	}

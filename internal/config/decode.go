@@ -87,6 +87,17 @@ func (d *decoder) value(n *yaml.Node, v reflect.Value, path string) {
 		if s, ok := d.scalar(n, path, "a string", v.Type() == secretType); ok {
 			v.SetString(s)
 		}
+	case v.Kind() == reflect.Bool:
+		s, ok := d.scalar(n, path, "true or false", false)
+		if !ok {
+			return
+		}
+		b, err := strconv.ParseBool(strings.TrimSpace(s))
+		if err != nil {
+			d.errorf(n.Line, path, "want true or false, got %q", s)
+			return
+		}
+		v.SetBool(b)
 	case v.Kind() == reflect.Int:
 		s, ok := d.scalar(n, path, "an integer", false)
 		if !ok {

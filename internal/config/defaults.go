@@ -25,6 +25,9 @@ const (
 	defaultFailAfter     = 2
 	defaultRecoverAfter  = 2
 	defaultCheckSchedule = "@every 60s"
+	defaultGroupWait     = time.Second
+	defaultIncidentWin   = 10 * time.Minute
+	defaultSlackAPIURL   = "https://slack.com/api/"
 	whoamiPath           = "/api/v1/whoami"
 )
 
@@ -64,6 +67,17 @@ func (c *Config) ApplyDefaults() {
 
 	c.defInt(&c.Detection.FailAfter, "detection.fail_after", defaultFailAfter)
 	c.defInt(&c.Detection.RecoverAfter, "detection.recover_after", defaultRecoverAfter)
+
+	a := &c.Alerting
+	c.defDur(&a.GroupWait, "alerting.group_wait", defaultGroupWait)
+	c.defDur(&a.IncidentWindow, "alerting.incident_window", defaultIncidentWin)
+	for i := range a.Webhooks {
+		defStr(&a.Webhooks[i].Name, "webhook-"+strconv.Itoa(i+1))
+	}
+	for i := range a.Slack {
+		defStr(&a.Slack[i].Name, "slack-"+strconv.Itoa(i+1))
+		defStr(&a.Slack[i].APIURL, defaultSlackAPIURL)
+	}
 
 	for i := range c.Vantages {
 		v := &c.Vantages[i]

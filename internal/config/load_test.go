@@ -43,8 +43,9 @@ func TestLoadExample(t *testing.T) {
 			},
 		}},
 		Detection: Detection{FailAfter: 2, RecoverAfter: 2},
-		Alerting:  Alerting{Webhooks: []Webhook{{URL: "https://example.org/hook"}}},
-		Path:      "testdata/example.yml",
+		Alerting: Alerting{Webhooks: []Webhook{{Name: "webhook-1", URL: "https://example.org/hook"}},
+			GroupWait: Duration(time.Second), IncidentWindow: Duration(10 * time.Minute)},
+		Path: "testdata/example.yml",
 	}
 	if c.src == nil {
 		t.Error("parsed config has no source positions")

@@ -103,15 +103,58 @@ type Detection struct {
 	RecoverAfter int `yaml:"recover_after"` // default 2
 }
 
-// Alerting lists receivers.
+// Alerting lists receivers and how updates reach them.
 type Alerting struct {
 	Webhooks []Webhook `yaml:"webhooks"`
+	Slack    []Slack   `yaml:"slack"`
+	Routes   []Route   `yaml:"routes"`   // none: every update goes to every receiver
+	Silences []Silence `yaml:"silences"` // maintenance windows
+	// GroupWait collects the updates of one incident before sending, so two models revoked in
+	// three regions are one message; default 1s.
+	GroupWait Duration `yaml:"group_wait"`
+	// IncidentWindow groups events of one provider and condition opened this close together
+	// into one incident; default 10m.
+	IncidentWindow Duration `yaml:"incident_window"`
+	// ReminderInterval repeats open revocations and outages this often; default 0 (never).
+	ReminderInterval Duration `yaml:"reminder_interval"`
 }
 
 // Webhook is a generic JSON receiver.
 type Webhook struct {
+	Name   string `yaml:"name"` // for routes; default webhook-<n>
 	URL    string `yaml:"url"`
 	Secret Secret `yaml:"secret"` // HMAC-SHA256 key, optional
+}
+
+// Slack is a Slack receiver: an incoming webhook, or a bot token and a channel (which threads
+// a restoration under its revocation).
+type Slack struct {
+	Name       string `yaml:"name"` // for routes; default slack-<n>
+	WebhookURL Secret `yaml:"webhook_url"`
+	Token      Secret `yaml:"token"`
+	Channel    string `yaml:"channel"`
+	APIURL     string `yaml:"api_url"` // Slack Web API base; default https://slack.com/api/
+}
+
+// Route sends the updates that match every set field to its receivers.
+type Route struct {
+	Receivers []string `yaml:"receivers"`
+	Providers []string `yaml:"providers"`
+	Models    []string `yaml:"models"`
+	Regions   []string `yaml:"regions"`
+	Kinds     []string `yaml:"kinds"` // event kinds: revoked, restored, outage, degraded, recovered, vantage_fault, misconfigured
+}
+
+// Silence suppresses matching notifications between Starts and Ends (RFC 3339); events are
+// still recorded.
+type Silence struct {
+	Providers []string `yaml:"providers"`
+	Models    []string `yaml:"models"`
+	Regions   []string `yaml:"regions"`
+	Kinds     []string `yaml:"kinds"`
+	Starts    string   `yaml:"starts"`
+	Ends      string   `yaml:"ends"`
+	Comment   string   `yaml:"comment"`
 }
 
 // Duration is a time.Duration written as "10s", "5m", "90d" in YAML (see ParseDuration).

@@ -236,18 +236,6 @@ func (v *validator) detection() {
 	v.atLeastOne("detection.recover_after", v.c.Detection.RecoverAfter)
 }
 
-func (v *validator) alerting() {
-	for i, w := range v.c.Alerting.Webhooks {
-		p := indexPath("alerting.webhooks", i) + ".url"
-		// The URL is not quoted back: webhook URLs often carry a token in the path.
-		if w.URL == "" {
-			v.add(p, "required")
-		} else if !isHTTPURL(w.URL) {
-			v.add(p, "want an absolute http(s) URL")
-		}
-	}
-}
-
 func (v *validator) atLeastOne(path string, n int) {
 	if n < 1 {
 		v.add(path, "must be at least 1, got %d", n)

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/accesswatch/accesswatch/internal/config"
 	"github.com/accesswatch/accesswatch/internal/model"
 	"github.com/accesswatch/accesswatch/probes/classify"
 	"github.com/accesswatch/accesswatch/probes/httpprobe"
@@ -16,8 +17,11 @@ import (
 // Probe runs one target now and returns one Result per model it covers. It never fails: every
 // failure is a Result with a failing classification.
 func (r *Runner) Probe(ctx context.Context, t Target, scheduled time.Time) []model.Result {
-	if t.Check.Kind == model.CheckModels {
+	switch t.Check.Kind {
+	case model.CheckModels:
 		return r.probeList(ctx, t, scheduled)
+	case model.CheckControl:
+		return []model.Result{r.control(ctx, t, scheduled)}
 	}
 	out := make([]model.Result, 0, len(t.Models))
 	for _, m := range t.Models {
@@ -104,6 +108,51 @@ func (r *Runner) exchange(ctx context.Context, t Target, modelID string, schedul
 	r.log.Debug("probe", "vantage", res.Vantage, "provider", res.Provider, "model", modelID,
 		"check", res.Check, "class", res.Class, "status", res.HTTPStatus, "ms", res.Timings.TotalMs)
 	return res, ex
+}
+
+// control fetches the vantage's control URL: any answer from it means the vantage's own path works.
+func (r *Runner) control(ctx context.Context, t Target, scheduled time.Time) model.Result {
+	v := r.vantages[t.Vantage.ID]
+	start := r.now()
+	res := model.Result{
+		ID: model.NewID(start), SchemaVersion: model.SchemaVersion, Time: start, ScheduledAt: scheduled,
+		Vantage: t.Vantage.ID, Region: t.Vantage.Region, Country: t.Vantage.Country, Check: model.CheckControl,
+		Method: http.MethodGet,
+	}
+	if vd := v.verdict.Load(); vd != nil {
+		res.EgressIP, res.EgressASN, res.VantageMismatch = vd.EgressIP, vd.ASN, vd.Mismatch()
+	}
+	pctx, cancel := context.WithTimeout(ctx, t.Timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(pctx, http.MethodGet, r.controlURL(t.Vantage), nil)
+	if err != nil {
+		res.Classification = model.Classification{Layer: model.LayerHTTP, Class: model.ClassBadRequest,
+			Access: model.AccessMisconfigured, Signature: "control:request:cannot build", Rule: "runner.build"}
+		res.Error = err.Error()
+		return res
+	}
+	req.Header.Set("User-Agent", r.ua)
+	res.URL = providers.SafeURL(req.URL)
+	ex := httpprobe.Do(pctx, v.rt, req, 4<<10)
+	res.Classification = classify.Classify(classify.Observation{
+		Kind: "control", Check: model.CheckControl, Status: ex.Status, Header: ex.Header, Body: ex.Body, Err: ex.Err, Op: ex.Op,
+	})
+	res.HTTPStatus, res.Timings = ex.Status, ex.Timings
+	res.RemoteIP, res.TLSVersion, res.CertSHA256 = ex.RemoteIP, ex.TLSVersion, ex.CertSHA256
+	if ex.Err != nil {
+		res.Error = providers.Redact(ex.Err.Error())
+	}
+	return res
+}
+
+func (r *Runner) controlURL(v config.Vantage) string {
+	if r.cfg.Probing.ControlURL != "" {
+		return r.cfg.Probing.ControlURL
+	}
+	if v.EchoURL != "" {
+		return v.EchoURL
+	}
+	return r.cfg.Probing.EchoURL
 }
 
 func (r *Runner) target(t Target) providers.Target {

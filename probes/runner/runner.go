@@ -102,12 +102,15 @@ func New(o Options) (*Runner, error) {
 }
 
 // Targets expands the config into targets, optionally only of one provider and one vantage.
+// Unless a provider is named, every vantage also gets a control target, so a vantage that cannot
+// reach a neutral endpoint is told apart from a vendor that does not answer it.
 func (r *Runner) Targets(provider, vantageID string) []Target {
 	var out []Target
 	for _, v := range r.cfg.Vantages {
 		if vantageID != "" && v.ID != vantageID {
 			continue
 		}
+		first := len(out)
 		for _, p := range r.cfg.Providers {
 			if provider != "" && p.ID != provider || !servesVantage(p, v.ID) {
 				continue
@@ -123,8 +126,32 @@ func (r *Runner) Targets(provider, vantageID string) []Target {
 				out = append(out, Target{Vantage: v, Provider: p, Check: c, Models: models, Timeout: r.timeout(p, c)})
 			}
 		}
+		if provider == "" && len(out) > first {
+			out = append(out, r.controlTarget(v, out[first:]))
+		}
 	}
 	return out
+}
+
+// controlTarget probes the control URL as often as the vantage's most frequent check, so every
+// round of checks has a control observation beside it.
+func (r *Runner) controlTarget(v config.Vantage, checks []Target) Target {
+	spec, best := checks[0].Check.Schedule, time.Duration(-1)
+	now := r.now()
+	for _, t := range checks {
+		s, err := config.ParseSchedule(t.Check.Schedule)
+		if err != nil {
+			continue
+		}
+		next := s.Next(now)
+		if d := s.Next(next).Sub(next); best < 0 || d < best {
+			spec, best = t.Check.Schedule, d
+		}
+	}
+	return Target{
+		Vantage: v, Check: config.Check{Kind: model.CheckControl, Schedule: spec},
+		Timeout: r.timeout(config.Provider{}, config.Check{}),
+	}
 }
 
 func servesVantage(p config.Provider, id string) bool {

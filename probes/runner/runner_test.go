@@ -92,14 +92,20 @@ func TestRoundSeesRegionalWithdrawal(t *testing.T) {
 	r, vendor := fixture(t, twoVantages)
 	vendor.Withdraw("claude-fable-5", "IN")
 	targets := r.Targets("", "")
-	if len(targets) != 6 {
-		t.Fatalf("%d targets, want 6 (2 vantages × 3 checks)", len(targets))
+	if len(targets) != 8 {
+		t.Fatalf("%d targets, want 8 (2 vantages × (3 checks + control))", len(targets))
 	}
 	rs := r.Round(context.Background(), targets)
-	if len(rs) != 10 {
-		t.Fatalf("%d results, want 10 (per vantage: 2 models × 2 anthropic checks + 1 openai)", len(rs))
+	if len(rs) != 12 {
+		t.Fatalf("%d results, want 12 (per vantage: 2 models × 2 anthropic checks + 1 openai + control)", len(rs))
 	}
 	got := index(rs)
+	for _, v := range []string{"in-1", "us-1"} {
+		c := got[v+"///control"]
+		if c.Class != model.ClassOK || !strings.HasSuffix(c.URL, "/api/v1/whoami") || c.Provider != "" {
+			t.Errorf("%s control: %+v", v, c)
+		}
+	}
 	want := map[string]model.Class{
 		"in-1/anthropic/claude-fable-5/generate":    model.ClassModelUnavailable,
 		"in-1/anthropic/claude-fable-5/models":      model.ClassModelUnavailable,
@@ -193,5 +199,11 @@ func TestTargetsFilterAndTimeouts(t *testing.T) {
 		if tg.Timeout != 5*time.Second {
 			t.Fatalf("%s timeout %v, want probing.timeout 5s", tg.Key(), tg.Timeout)
 		}
+	}
+	// The control target runs as often as the vantage's most frequent check.
+	r2, _ := fixture(t, strings.Replace(twoVantages, `{ kind: generate, schedule: "@every 60s" }`, `{ kind: generate, schedule: "*/10 * * * * *" }`, 1))
+	ts := r2.Targets("", "in-1")
+	if c := ts[len(ts)-1]; c.Check.Kind != model.CheckControl || c.Check.Schedule != "*/10 * * * * *" {
+		t.Fatalf("control target %+v, want the 10s schedule", c.Check)
 	}
 }
