@@ -1,7 +1,7 @@
 // Package api is the collector's read-side HTTP API: health, "who am I" (the caller's
 // address, country and ASN as the collector sees them, so a vantage can check its
-// egress), and stored results with filters and an id cursor. Every answer, errors
-// included, is JSON.
+// egress), stored results with filters and an id cursor, the current access state of
+// every target, and detection's events. Every answer, errors included, is JSON.
 package api
 
 import (
@@ -30,9 +30,12 @@ type Geo interface {
 }
 
 // Options configures the API. All fields are optional; without Store the results route
-// answers 503, without Geo whoami reports only the address.
+// answers 503, without Status the status route and without Events the events route too;
+// without Geo whoami reports only the address.
 type Options struct {
 	Store  Querier
+	Status StatusSource
+	Events EventSource // *store.Store is one
 	Geo    Geo
 	Logger *slog.Logger
 	Now    func() time.Time // resolves relative since/until; default time.Now
@@ -43,12 +46,14 @@ type Options struct {
 }
 
 type server struct {
-	store   Querier
-	geo     Geo
-	log     *slog.Logger
-	now     func() time.Time
-	ready   func() error
-	proxies []netip.Prefix
+	store     Querier
+	statusSrc StatusSource
+	eventSrc  EventSource
+	geo       Geo
+	log       *slog.Logger
+	now       func() time.Time
+	ready     func() error
+	proxies   []netip.Prefix
 }
 
 // New returns the API's handler. Routes:
@@ -56,10 +61,12 @@ type server struct {
 //	GET /healthz           {"status":"ok"} or 503 {"status":"unavailable","error":"..."}
 //	GET /api/v1/whoami     geo.Info of the caller
 //	GET /api/v1/results    {"results":[...],"next":"<cursor>"}; see parseFilter for parameters
+//	GET /api/v1/status     {"generated_at":...,"targets":[...]}; see parseStatusFilter
+//	GET /api/v1/events     {"events":[...]}, each with duration_seconds; see parseEventFilter
 //
 // Unknown paths answer 404 and other methods 405, both as {"error":"..."}.
 func New(o Options) http.Handler {
-	s := &server{store: o.Store, geo: o.Geo, log: o.Logger, now: o.Now, ready: o.Ready,
+	s := &server{store: o.Store, statusSrc: o.Status, eventSrc: o.Events, geo: o.Geo, log: o.Logger, now: o.Now, ready: o.Ready,
 		proxies: o.TrustedProxies}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
@@ -75,6 +82,8 @@ func New(o Options) http.Handler {
 		{"/healthz", s.healthz},
 		{"/api/v1/whoami", s.whoami},
 		{"/api/v1/results", s.results},
+		{"/api/v1/status", s.status},
+		{"/api/v1/events", s.events},
 	}
 	for _, rt := range routes {
 		mux.HandleFunc("GET "+rt.path, rt.h) // GET patterns also match HEAD

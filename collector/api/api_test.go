@@ -72,6 +72,9 @@ func newEnv(t *testing.T, mutate func(*Options)) *env {
 	if err := st.Write(context.Background(), dataset()); err != nil {
 		t.Fatal(err)
 	}
+	if err := st.UpsertEvents(context.Background(), eventDataset()); err != nil {
+		t.Fatal(err)
+	}
 	countryPath, asnPath := filepath.Join(dir, "c.mmdb"), filepath.Join(dir, "a.mmdb")
 	if err := geo.WriteDBs(countryPath, asnPath, geo.LoopbackMappings()); err != nil {
 		t.Fatal(err)
@@ -81,7 +84,8 @@ func newEnv(t *testing.T, mutate func(*Options)) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = gdb.Close() })
-	o := Options{Store: st, Geo: gdb, Now: func() time.Time { return now }}
+	o := Options{Store: st, Status: StatusFunc(statusDataset), Events: st, Geo: gdb,
+		Now: func() time.Time { return now }}
 	if mutate != nil {
 		mutate(&o)
 	}
@@ -225,6 +229,9 @@ func TestRoutingErrors(t *testing.T) {
 		{"POST", "/api/v1/results", 405, `{"error":"method POST not allowed; use GET"}`},
 		{"DELETE", "/healthz", 405, `{"error":"method DELETE not allowed; use GET"}`},
 		{"PUT", "/api/v1/whoami", 405, `{"error":"method PUT not allowed; use GET"}`},
+		{"POST", "/api/v1/status", 405, `{"error":"method POST not allowed; use GET"}`},
+		{"DELETE", "/api/v1/events", 405, `{"error":"method DELETE not allowed; use GET"}`},
+		{"GET", "/api/v1/events/e1", 404, `{"error":"no route for /api/v1/events/e1"}`},
 	}
 	e := newEnv(t, nil)
 	for _, tt := range tests {

@@ -36,12 +36,72 @@ func migrations() []string {
 		);
 		CREATE INDEX results_provider_model_region_time ON results (provider, model, region, time_ns);
 		CREATE INDEX results_time ON results (time_ns, id);`,
+
+		// 2: detection state. The engine's snapshot (a key-value row); events with their
+		// queryable columns, the whole Event as JSON (doc) and their regions in a side
+		// table; the append-only log of region transitions; the notification log. Times
+		// are Unix nanoseconds, like results.time_ns.
+		`CREATE TABLE state_kv (
+			name       TEXT    NOT NULL PRIMARY KEY,
+			data       BLOB    NOT NULL,
+			updated_ns INTEGER NOT NULL
+		);
+		CREATE TABLE events (
+			id          TEXT    NOT NULL PRIMARY KEY,
+			incident_id TEXT    NOT NULL,
+			kind        TEXT    NOT NULL,
+			condition   TEXT    NOT NULL,
+			scope       TEXT    NOT NULL,
+			provider    TEXT    NOT NULL,
+			model       TEXT    NOT NULL,
+			vantage     TEXT    NOT NULL,
+			started_at  INTEGER NOT NULL,
+			ended_at    INTEGER,
+			updated_at  INTEGER NOT NULL,
+			doc         TEXT    NOT NULL
+		);
+		CREATE INDEX events_started ON events (started_at, id);
+		CREATE INDEX events_ended ON events (ended_at);
+		CREATE INDEX events_incident ON events (incident_id);
+		CREATE TABLE event_regions (
+			event_id TEXT NOT NULL,
+			region   TEXT NOT NULL,
+			PRIMARY KEY (event_id, region)
+		) WITHOUT ROWID;
+		CREATE INDEX event_regions_region ON event_regions (region, event_id);
+		CREATE TABLE transitions (
+			seq        INTEGER NOT NULL PRIMARY KEY,
+			at_ns      INTEGER NOT NULL,
+			provider   TEXT    NOT NULL,
+			model      TEXT    NOT NULL,
+			region     TEXT    NOT NULL,
+			vantage    TEXT    NOT NULL,
+			from_state TEXT    NOT NULL,
+			to_state   TEXT    NOT NULL,
+			signature  TEXT    NOT NULL,
+			doc        TEXT    NOT NULL
+		);
+		CREATE INDEX transitions_target_at ON transitions (provider, model, region, at_ns);
+		CREATE INDEX transitions_at ON transitions (at_ns);
+		CREATE TABLE notify_log (
+			receiver  TEXT    NOT NULL,
+			dedup_key TEXT    NOT NULL,
+			sent_ns   INTEGER NOT NULL,
+			ref       TEXT    NOT NULL,
+			PRIMARY KEY (receiver, dedup_key)
+		); -- a rowid table: Prune deletes by rowid in chunks
+		CREATE INDEX notify_log_sent ON notify_log (sent_ns);`,
 	}
 }
 
 // migrate brings the database up to the newest known version, each step in its own
 // transaction. A database newer than the binary is refused before anything is changed.
 func migrate(ctx context.Context, db *sql.DB, nowNanos int64) error {
+	return migrateSteps(ctx, db, migrations(), nowNanos)
+}
+
+// migrateSteps applies steps; tests pass a prefix of migrations() to build an older schema.
+func migrateSteps(ctx context.Context, db *sql.DB, steps []string, nowNanos int64) error {
 	if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
 		version    INTEGER NOT NULL PRIMARY KEY,
 		applied_ns INTEGER NOT NULL
@@ -52,7 +112,6 @@ func migrate(ctx context.Context, db *sql.DB, nowNanos int64) error {
 	if err != nil {
 		return err
 	}
-	steps := migrations()
 	if current > len(steps) {
 		return fmt.Errorf("%w: database is at version %d, this binary knows up to %d; refusing to touch it",
 			ErrFutureSchema, current, len(steps))

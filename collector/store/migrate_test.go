@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -48,7 +49,10 @@ func TestMigrateFromEmpty(t *testing.T) {
 		t.Fatalf("SchemaVersion = %d, %v; want %d", v, err, len(migrations()))
 	}
 	got := strings.Join(schemaObjects(t, s.db), ", ")
-	want := "index results_provider_model_region_time, index results_time, table results, table schema_migrations"
+	want := "index event_regions_region, index events_ended, index events_incident, index events_started, " +
+		"index notify_log_sent, index results_provider_model_region_time, index results_time, " +
+		"index transitions_at, index transitions_target_at, table event_regions, table events, " +
+		"table notify_log, table results, table schema_migrations, table state_kv, table transitions"
 	if got != want {
 		t.Errorf("schema objects = %s\nwant %s", got, want)
 	}
@@ -96,7 +100,7 @@ func TestRefuseFutureSchema(t *testing.T) {
 	if !errors.Is(err, ErrFutureSchema) {
 		t.Fatalf("Open error = %v, want ErrFutureSchema", err)
 	}
-	for _, w := range []string{"version 6", "up to 1", "r.db"} {
+	for _, w := range []string{fmt.Sprintf("version %d", future), fmt.Sprintf("up to %d", len(migrations())), "r.db"} {
 		if !strings.Contains(err.Error(), w) {
 			t.Errorf("error %q does not mention %q", err, w)
 		}
@@ -117,12 +121,13 @@ func TestFailedMigrationStepRollsBack(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "r.db")
 	s := openStore(t, Options{Path: path})
-	err := applyStep(ctx, s.db, 2, `CREATE TABLE extra (a INTEGER); CREATE TABLE broken (`, 0)
-	if err == nil || !strings.Contains(err.Error(), "migration 2") {
-		t.Fatalf("applyStep error = %v, want one naming migration 2", err)
+	next := len(migrations()) + 1
+	err := applyStep(ctx, s.db, next, `CREATE TABLE extra (a INTEGER); CREATE TABLE broken (`, 0)
+	if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("migration %d", next)) {
+		t.Fatalf("applyStep error = %v, want one naming migration %d", err, next)
 	}
-	if v, err := s.SchemaVersion(ctx); err != nil || v != 1 {
-		t.Errorf("SchemaVersion = %d, %v; want 1", v, err)
+	if v, err := s.SchemaVersion(ctx); err != nil || v != next-1 {
+		t.Errorf("SchemaVersion = %d, %v; want %d", v, err, next-1)
 	}
 	for _, o := range schemaObjects(t, s.db) {
 		if o == "table extra" {

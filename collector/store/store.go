@@ -1,9 +1,11 @@
-// Package store is the collector's embedded result store: probe Results in SQLite
-// (modernc.org/sqlite, pure Go), with versioned migrations, idempotent batched writes,
-// filtered newest-first queries with an id cursor, and time-based retention.
+// Package store is the collector's embedded store in SQLite (modernc.org/sqlite, pure
+// Go): probe Results with idempotent batched writes and filtered newest-first queries
+// with an id cursor; detection's events, region transitions and state snapshot; and the
+// notifiers' log. It has versioned migrations and time-based retention.
 //
-// Each row keeps the queryable fields in columns and the whole Result as JSON, so a
-// field added to model.Result is stored before any column exists for it.
+// Each row keeps the queryable fields in columns and the whole Result (or Event,
+// Transition) as JSON, so a field added to the model is stored before any column exists
+// for it.
 package store
 
 import (
@@ -161,7 +163,7 @@ func (s *Store) Close() error {
 }
 
 // Run writes queued results every FlushInterval, or sooner once a batch is full, and
-// prunes expired results at start and then hourly, until ctx is done. It then writes what
+// prunes expired rows (see Prune) at start and then hourly, until ctx is done. It then writes what
 // is still queued and returns nil. Write and prune errors are logged, not returned.
 func (s *Store) Run(ctx context.Context) error {
 	flushT := time.NewTicker(s.interval)
@@ -200,6 +202,6 @@ func (s *Store) pruneAndLog(ctx context.Context) {
 	case err != nil && ctx.Err() == nil:
 		s.log.Error("store: prune", "err", err)
 	case n > 0:
-		s.log.Info("store: pruned expired results", "deleted", n, "retention", s.retention)
+		s.log.Info("store: pruned expired rows", "deleted", n, "retention", s.retention)
 	}
 }

@@ -218,8 +218,10 @@ func (s *Store) flush(ctx context.Context) error {
 	return first
 }
 
-// Prune deletes results whose Time is older than Retention before the store's clock and
-// reports how many it deleted. With Retention 0 it deletes nothing.
+// Prune deletes what is older than Retention before the store's clock: results by Time,
+// ended events (with their regions) by EndedAt, transitions by At and notification log
+// entries by SentAt. Open events are never pruned. It reports how many rows it deleted
+// (event regions not counted). With Retention 0 it deletes nothing.
 func (s *Store) Prune(ctx context.Context) (int64, error) {
 	if s.closed.Load() {
 		return 0, ErrClosed
@@ -229,19 +231,66 @@ func (s *Store) Prune(ctx context.Context) (int64, error) {
 	}
 	cutoff := s.now().Add(-s.retention).UnixNano()
 	var total int64
-	for {
-		res, err := s.db.ExecContext(ctx, `DELETE FROM results WHERE rowid IN
-			(SELECT rowid FROM results WHERE time_ns < ? LIMIT ?)`, cutoff, pruneChunk)
+	for _, p := range []struct{ table, cond string }{
+		{"results", "time_ns < ?"},
+		{"transitions", "at_ns < ?"},
+		{"notify_log", "sent_ns < ?"},
+	} {
+		n, err := s.deleteChunked(ctx, p.table, p.cond, cutoff)
+		total += n
 		if err != nil {
-			return total, fmt.Errorf("store: prune: %w", err)
+			return total, err
+		}
+	}
+	n, err := s.pruneEvents(ctx, cutoff)
+	return total + n, err
+}
+
+// deleteChunked deletes the rows of table matching cond (one bound argument), at most
+// pruneChunk per statement, so pruning a large backlog does not hold the write lock long.
+// table and cond are constants of this package, never input.
+func (s *Store) deleteChunked(ctx context.Context, table, cond string, arg any) (int64, error) {
+	q := `DELETE FROM ` + table + ` WHERE rowid IN (SELECT rowid FROM ` + table + ` WHERE ` + cond + ` LIMIT ?)`
+	var total int64
+	for {
+		res, err := s.db.ExecContext(ctx, q, arg, pruneChunk)
+		if err != nil {
+			return total, fmt.Errorf("store: prune %s: %w", table, err)
 		}
 		n, err := res.RowsAffected()
 		if err != nil {
-			return total, fmt.Errorf("store: prune: %w", err)
+			return total, fmt.Errorf("store: prune %s: %w", table, err)
 		}
 		total += n
 		if n < pruneChunk {
 			return total, nil
 		}
 	}
+}
+
+// pruneEvents deletes events that ended before cutoff, and their regions, in one
+// transaction; events are few next to results, so one is enough.
+func (s *Store) pruneEvents(ctx context.Context, cutoff int64) (int64, error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, fmt.Errorf("store: prune events: %w", err)
+	}
+	defer func() { _ = tx.Rollback() }()
+	const expired = `ended_at IS NOT NULL AND ended_at < ?`
+	if _, err := tx.ExecContext(ctx, `DELETE FROM event_regions WHERE event_id IN
+		(SELECT id FROM events WHERE `+expired+`)`, cutoff); err != nil {
+		return 0, fmt.Errorf("store: prune event regions: %w", err)
+	}
+	res, err := tx.ExecContext(ctx, `DELETE FROM events WHERE `+expired, cutoff)
+	if err != nil {
+		return 0, fmt.Errorf("store: prune events: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, fmt.Errorf("store: prune events: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return 0, fmt.Errorf("store: prune events: commit: %w", err)
+	}
+	return n, nil
 }

@@ -138,7 +138,7 @@ func Run(ctx context.Context, o Options) error {
 	}
 	p := newPrinter(o.Out, o.Now)
 	svc, err := service.New(ctx, service.Options{
-		Config: cfg, Logger: o.Logger, Listener: ln, Now: o.Now, OnResults: p.observe,
+		Config: cfg, Logger: o.Logger, Listener: ln, Now: o.Now, OnResults: p.observe, OnUpdates: p.updates,
 		TLSConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12},
 	})
 	if err != nil {
@@ -207,7 +207,8 @@ func demoConfig(listen, vendorURL, dir, countryDB, asnDB string, every time.Dura
 	fmt.Fprintf(&b, "server: { listen: %q }\n", listen)
 	fmt.Fprintf(&b, "store: { path: %q, flush_interval: 200ms }\n", filepath.Join(dir, "accesswatch.db"))
 	fmt.Fprintf(&b, "geoip: { country_db: %q, asn_db: %q }\n", countryDB, asnDB)
-	b.WriteString("probing: { timeout: 5s, jitter: 300ms, verify_every: 1m }\nvantages:\n")
+	b.WriteString("probing: { timeout: 5s, jitter: 300ms, verify_every: 1m }\n")
+	b.WriteString("detection: { fail_after: 2, recover_after: 2 }\nalerting: { group_wait: 500ms }\nvantages:\n")
 	for _, v := range demoVantages {
 		fmt.Fprintf(&b, "  - { id: %s, region: %s, country: %s, source_ip: %s }\n", v.id, v.region, v.country, v.ip)
 	}

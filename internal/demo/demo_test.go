@@ -57,6 +57,29 @@ func TestDemoReplaysTimeline(t *testing.T) {
 			}
 		}
 	}
+	// Detection announced the revocation and its restoration for both models, never for the
+	// control models.
+	for _, m := range []string{"claude-fable-5", "claude-mythos-5"} {
+		var opened, global, closed bool
+		for _, line := range strings.Split(text, "\n") {
+			_, after, ok := strings.Cut(line, ">> ")
+			f := strings.Fields(after)
+			if !ok || len(f) < 4 || f[3] != "anthropic/"+m {
+				continue
+			}
+			opened = opened || f[0] == "OPENED" && f[1] == "revoked" && f[2] == "regional"
+			global = global || f[0] == "UPDATED" && f[2] == "global"
+			closed = closed || f[0] == "CLOSED" && f[1] == "restored" && strings.Contains(line, " after ")
+		}
+		if !opened || !global || !closed {
+			t.Errorf("%s: opened regional %v, widened to global %v, closed restored %v\n%s", m, opened, global, closed, text)
+		}
+	}
+	for _, line := range strings.Split(text, "\n") {
+		if strings.Contains(line, ">> ") && (strings.Contains(line, "claude-sonnet-4-5") || strings.Contains(line, "gpt-5.1")) {
+			t.Errorf("a control model raised an event: %s", line)
+		}
+	}
 	if !strings.Contains(text, "demo done:") {
 		t.Errorf("no summary line:\n%s", text)
 	}

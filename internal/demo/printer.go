@@ -23,13 +23,22 @@ type printer struct {
 	last    map[string]model.Result // provider/model → region → latest
 	changes int
 	results int
+	events  int
 }
 
 func newPrinter(out io.Writer, now func() time.Time) *printer {
 	return &printer{out: out, now: now, start: now(), last: map[string]model.Result{}}
 }
 
-func key(r model.Result) string { return r.Provider + "/" + r.Model + "\x00" + r.Region }
+func key(r model.Result) string { return label(r) + "\x00" + r.Region }
+
+// label names what a result is about: provider/model, or the vantage's control probe.
+func label(r model.Result) string {
+	if r.Check == model.CheckControl {
+		return "(vantage control)"
+	}
+	return r.Provider + "/" + r.Model
+}
 
 func (p *printer) elapsed() string { return fmt.Sprintf("+%5.1fs", p.now().Sub(p.start).Seconds()) }
 
@@ -49,8 +58,30 @@ func (p *printer) observe(rs []model.Result) {
 			from = string(prev.Class)
 			p.changes++
 		}
-		fmt.Fprintf(p.out, "%s  %-26s %-10s %-17s -> %-17s %-8s %s\n", p.elapsed(), r.Provider+"/"+r.Model, r.Region,
+		fmt.Fprintf(p.out, "%s  %-26s %-10s %-17s -> %-17s %-8s %s\n", p.elapsed(), label(r), r.Region,
 			from, r.Class, r.Access, r.Signature)
+	}
+}
+
+// updates prints what detection announces: events opening, widening and closing.
+func (p *printer) updates(us []model.EventUpdate) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, u := range us {
+		e := u.Event
+		what := e.Provider + "/" + e.Model
+		if e.Kind == model.EventVantageFault || e.Vantage != "" {
+			what = "vantage " + e.Vantage
+		}
+		line := fmt.Sprintf("%s  >> %-8s %-13s %-9s %-26s in %s", p.elapsed(), strings.ToUpper(u.Phase), e.Kind, e.Scope, what, strings.Join(e.Regions, ", "))
+		switch {
+		case u.Phase == model.PhaseClosed:
+			line += fmt.Sprintf(" after %s", e.Duration(p.now()).Round(100*time.Millisecond))
+		case u.Phase == model.PhaseOpened:
+			line += fmt.Sprintf(" since %s  %s", e.StartedAt.UTC().Format("15:04:05Z"), e.Signature)
+		}
+		fmt.Fprintln(p.out, line)
+		p.events++
 	}
 }
 
@@ -68,7 +99,7 @@ func (p *printer) matrix() {
 	models := map[string]map[string]model.Result{}
 	for _, r := range p.last {
 		regions[r.Region] = true
-		m := r.Provider + "/" + r.Model
+		m := label(r)
 		if models[m] == nil {
 			models[m] = map[string]model.Result{}
 		}
@@ -90,7 +121,7 @@ func (p *printer) matrix() {
 func (p *printer) summary() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	fmt.Fprintf(p.out, "\n%s  demo done: %d results stored, %d changes observed\n", p.elapsed(), p.results, p.changes)
+	fmt.Fprintf(p.out, "\n%s  demo done: %d results stored, %d changes observed, %d event updates\n", p.elapsed(), p.results, p.changes, p.events)
 }
 
 func sortedKeys[V any](m map[string]V) []string {

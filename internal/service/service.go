@@ -14,6 +14,7 @@ import (
 	"net/netip"
 	"time"
 
+	"github.com/accesswatch/accesswatch/alerting/detect"
 	"github.com/accesswatch/accesswatch/collector/api"
 	"github.com/accesswatch/accesswatch/collector/store"
 	"github.com/accesswatch/accesswatch/internal/config"
@@ -34,6 +35,8 @@ type Options struct {
 	Now      func() time.Time
 	// OnResults, when set, sees every batch of results after it is queued for the store.
 	OnResults func([]model.Result)
+	// OnUpdates, when set, sees every event update after it is stored.
+	OnUpdates func([]model.EventUpdate)
 	// StopGrace bounds how long running probes may finish on shutdown; default 5s.
 	StopGrace time.Duration
 }
@@ -46,6 +49,7 @@ type Service struct {
 	geo    *geo.DB
 	runner *runner.Runner
 	sched  *schedule.Scheduler
+	detect *detector
 	ln     net.Listener
 	srv    *http.Server
 }
@@ -77,6 +81,14 @@ func New(ctx context.Context, o Options) (*Service, error) {
 		s.closeGeo()
 		return nil, err
 	}
+	eng := detect.New(detect.Options{
+		FailAfter: cfg.Detection.FailAfter, RecoverAfter: cfg.Detection.RecoverAfter,
+		IncidentWindow: cfg.Alerting.IncidentWindow.D(), Now: o.Now,
+	})
+	if s.detect, err = newDetector(ctx, eng, s.store, o.Logger.With("component", "detect"), s.updates); err != nil {
+		s.close()
+		return nil, err
+	}
 	ropts := runner.Options{Config: cfg, TLSConfig: o.TLSConfig, Now: o.Now, Logger: o.Logger.With("component", "runner")}
 	if s.geo != nil {
 		ropts.Geo = geoCountry{s.geo}
@@ -100,7 +112,10 @@ func New(ctx context.Context, o Options) (*Service, error) {
 			return nil, fmt.Errorf("server.listen %q: %w", cfg.Server.Listen, err)
 		}
 	}
-	aopts := api.Options{Store: s.store, Logger: o.Logger.With("component", "api"), Now: o.Now}
+	aopts := api.Options{
+		Store: s.store, Events: s.store, Status: api.StatusFunc(s.detect.status),
+		Logger: o.Logger.With("component", "api"), Now: o.Now,
+	}
 	if s.geo != nil {
 		aopts.Geo = s.geo
 	}
@@ -123,6 +138,14 @@ func (s *Service) sink(rs []model.Result) {
 	if s.o.OnResults != nil {
 		s.o.OnResults(rs)
 	}
+	s.detect.observe(context.Background(), rs)
+}
+
+// updates hands event updates to the notifiers and the OnUpdates hook.
+func (s *Service) updates(us []model.EventUpdate) {
+	if s.o.OnUpdates != nil {
+		s.o.OnUpdates(us)
+	}
 }
 
 // Run serves and probes until ctx is done, then shuts down cleanly.
@@ -133,6 +156,14 @@ func (s *Service) Run(ctx context.Context) error {
 	srvDone := make(chan error, 1)
 	go func() { srvDone <- s.srv.Serve(s.ln) }()
 	s.log.Info("accesswatch serving", "addr", s.Addr(), "vantages", len(s.o.Config.Vantages), "providers", len(s.o.Config.Providers))
+
+	detectCtx, stopDetect := context.WithCancel(context.WithoutCancel(ctx))
+	detectDone := make(chan struct{})
+	go func() {
+		defer close(detectDone)
+		s.detect.run(detectCtx, 5*time.Second, s.o.Config.Alerting.ReminderInterval.D())
+	}()
+	s.updates(s.detect.pending())
 
 	// Verify before the first probe, so no result counts for the wrong region.
 	s.runner.Verify(ctx)
@@ -155,6 +186,8 @@ func (s *Service) Run(ctx context.Context) error {
 		s.log.Warn("stopping probes", "err", err)
 	}
 	<-verifyDone
+	stopDetect() // after the last probe: the final snapshot holds every result
+	<-detectDone
 	if err := s.srv.Shutdown(grace); err != nil {
 		s.log.Warn("stopping http server", "err", err)
 	}

@@ -1,0 +1,295 @@
+package detect
+
+import (
+	"cmp"
+	"slices"
+	"time"
+
+	"github.com/accesswatch/accesswatch/internal/model"
+)
+
+// Defaults for the zero Options.
+const (
+	DefaultFailAfter      = 2
+	DefaultRecoverAfter   = 2
+	DefaultIncidentWindow = 10 * time.Minute
+	DefaultMaxEvidence    = 20
+	// maxTransitions bounds the undrained transition buffer; the oldest are dropped first.
+	maxTransitions = 10000
+	// maxChanges bounds Event.Changes; the first (opening) entry is always kept.
+	maxChanges = 64
+)
+
+// Reasons the engine writes into TargetStatus.Reason and VantageHealth.Reason.
+const (
+	ReasonNoHealthyVantage = "no healthy vantage"
+	ReasonAwaiting         = "awaiting confirmation"
+	ReasonDisagree         = "vantages disagree"
+	ReasonMismatch         = "egress country mismatch"
+	reasonControlPrefix    = "control failed: "
+)
+
+// Options configure an Engine. The zero value of each field means its default.
+type Options struct {
+	// FailAfter consecutive observations pointing to one failing state move a view to it;
+	// RecoverAfter consecutive available ones move it back. They also govern vantage health.
+	FailAfter, RecoverAfter int
+	// Regions maps a vantage id to its region, used only when a Result carries no Region.
+	Regions map[string]string
+	// IncidentWindow: an event of a provider and condition that starts within this of the
+	// first event of an incident still open joins that incident. Negative: never group.
+	IncidentWindow time.Duration
+	// MaxEvidence bounds the result ids kept per view, region and event.
+	MaxEvidence int
+	// Now is the clock for UpdatedAt and reminders (default time.Now). States and events
+	// are otherwise dated by the Results' own times.
+	Now func() time.Time
+	// NewID makes event ids (default model.NewID).
+	NewID func(time.Time) string
+}
+
+func (o Options) withDefaults() Options {
+	if o.FailAfter <= 0 {
+		o.FailAfter = DefaultFailAfter
+	}
+	if o.RecoverAfter <= 0 {
+		o.RecoverAfter = DefaultRecoverAfter
+	}
+	if o.IncidentWindow == 0 {
+		o.IncidentWindow = DefaultIncidentWindow
+	}
+	if o.MaxEvidence <= 0 {
+		o.MaxEvidence = DefaultMaxEvidence
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.NewID == nil {
+		o.NewID = model.NewID
+	}
+	return o
+}
+
+// VantageHealth is whether one vantage's results may move region states.
+type VantageHealth struct {
+	ID       string    `json:"id"`
+	Region   string    `json:"region"`
+	Healthy  bool      `json:"healthy"`
+	Reason   string    `json:"reason,omitempty"`
+	Since    time.Time `json:"since,omitzero"`
+	LastSeen time.Time `json:"last_seen"`
+}
+
+type tkey struct{ provider, model string }
+
+type rkey struct{ provider, model, region string }
+
+type vkey struct{ provider, model, vantage string }
+
+// Engine is the detection state machine. It is not safe for concurrent use: the caller
+// serialises Observe and the accessors (one goroutine, or a mutex around the engine).
+type Engine struct {
+	o Options
+
+	vantages map[string]*vantage
+	views    map[vkey]*view
+	regions  map[rkey]*region
+	targets  map[tkey]*target
+
+	// regionList holds every region, sorted lazily for Status.
+	regionList []*region
+	sorted     bool
+
+	open map[string]*openEvent // by event id
+	// batching is set inside ObserveBatch: event evaluation waits for the batch's end.
+	batching    bool
+	dirty       []*region
+	pending     []*target
+	incidents   []*incident
+	transitions []model.Transition
+}
+
+// New returns an empty engine.
+func New(o Options) *Engine {
+	return &Engine{
+		o:        o.withDefaults(),
+		vantages: map[string]*vantage{},
+		views:    map[vkey]*view{},
+		regions:  map[rkey]*region{},
+		targets:  map[tkey]*target{},
+		open:     map[string]*openEvent{},
+		sorted:   true,
+	}
+}
+
+// Observe feeds one result and returns the event updates it caused (usually none).
+func (e *Engine) Observe(r model.Result) []model.EventUpdate {
+	if r.Region == "" {
+		r.Region = e.o.Regions[r.Vantage]
+	}
+	var out []model.EventUpdate
+	v := e.vantageFor(r.Vantage, r.Region, r.Time, &out)
+	e.observeHealth(v, &r, &out)
+	if r.VantageMismatch || r.Check == model.CheckControl || r.Check == model.CheckStatusPage {
+		return out
+	}
+	e.observeView(v, &r, &out)
+	return out
+}
+
+// ObserveBatch feeds results (one round from one agent, or all that arrived together) and
+// judges regions and events once at the end, so a batch is read as a whole: a revocation
+// confirmed in three regions in one batch opens as one event over three regions instead of
+// opening and widening twice, and two vantages confirming opposite states in one batch
+// disagree whatever their order.
+func (e *Engine) ObserveBatch(rs []model.Result) []model.EventUpdate {
+	e.batching = true
+	var out []model.EventUpdate
+	for _, r := range rs {
+		out = append(out, e.Observe(r)...)
+	}
+	for _, rg := range e.dirty {
+		rg.dirty = false
+		e.evalRegion(rg, &out)
+	}
+	e.batching, e.dirty = false, e.dirty[:0]
+	for _, t := range e.pending {
+		t.pending = false
+		e.evalEvents(t, t.pendingAt, &out)
+	}
+	e.pending = e.pending[:0]
+	return out
+}
+
+// touchRegion re-evaluates rg now, or at the end of the batch.
+func (e *Engine) touchRegion(rg *region, out *[]model.EventUpdate) {
+	if !e.batching {
+		e.evalRegion(rg, out)
+		return
+	}
+	if !rg.dirty {
+		rg.dirty = true
+		e.dirty = append(e.dirty, rg)
+	}
+}
+
+// regionMoved judges t's events after one of its regions moved at `at`, now or at the end of
+// the batch (then at the latest such time: the change that completed the picture).
+func (e *Engine) regionMoved(t *target, at time.Time, out *[]model.EventUpdate) {
+	if !e.batching {
+		e.evalEvents(t, at, out)
+		return
+	}
+	if !t.pending {
+		t.pending, t.pendingAt = true, at
+		e.pending = append(e.pending, t)
+		return
+	}
+	t.pendingAt = laterOf(t.pendingAt, at)
+}
+
+// Status returns every (provider, model, region)'s state, sorted by provider, model, region.
+func (e *Engine) Status() []model.TargetStatus {
+	e.sortRegions()
+	out := make([]model.TargetStatus, len(e.regionList))
+	for i, rg := range e.regionList {
+		out[i] = rg.status()
+	}
+	return out
+}
+
+// VantageStatus returns each vantage's view of each (provider, model), then one entry per
+// vantage for its own health (Provider and Model empty, State available or down), sorted.
+func (e *Engine) VantageStatus() []model.TargetStatus {
+	out := make([]model.TargetStatus, 0, len(e.views)+len(e.vantages))
+	for _, vw := range e.views {
+		out = append(out, vw.status())
+	}
+	for _, v := range e.vantages {
+		st := model.TargetStatus{Region: v.Region, Vantage: v.ID, State: model.StateAvailable,
+			Since: v.Since, Signature: v.LastSignature, LastChecked: v.LastSeen, Reason: v.Reason}
+		if !v.Healthy {
+			st.State = model.StateDown
+		}
+		out = append(out, st)
+	}
+	slices.SortFunc(out, func(a, b model.TargetStatus) int {
+		return cmp.Or(cmp.Compare(a.Provider, b.Provider), cmp.Compare(a.Model, b.Model),
+			cmp.Compare(a.Region, b.Region), cmp.Compare(a.Vantage, b.Vantage))
+	})
+	return out
+}
+
+// Vantages returns every vantage's health, sorted by id.
+func (e *Engine) Vantages() []VantageHealth {
+	out := make([]VantageHealth, 0, len(e.vantages))
+	for _, v := range e.vantages {
+		out = append(out, VantageHealth{ID: v.ID, Region: v.Region, Healthy: v.Healthy,
+			Reason: v.Reason, Since: v.Since, LastSeen: v.LastSeen})
+	}
+	slices.SortFunc(out, func(a, b VantageHealth) int { return cmp.Compare(a.ID, b.ID) })
+	return out
+}
+
+// OpenEvents returns the events still open, oldest first.
+func (e *Engine) OpenEvents() []model.Event {
+	out := make([]model.Event, 0, len(e.open))
+	for _, oe := range e.open {
+		out = append(out, cloneEvent(oe.Event))
+	}
+	sortEvents(out)
+	return out
+}
+
+// Transitions returns the region-level state changes since the last call, oldest first, and
+// forgets them. At most maxTransitions are kept between calls (the oldest are dropped).
+func (e *Engine) Transitions() []model.Transition {
+	out := e.transitions
+	e.transitions = nil
+	return out
+}
+
+func (e *Engine) addTransition(t model.Transition) {
+	if len(e.transitions) >= maxTransitions { // undrained: drop the oldest half, amortised
+		e.transitions = slices.Delete(e.transitions, 0, len(e.transitions)-maxTransitions/2)
+	}
+	e.transitions = append(e.transitions, t)
+}
+
+func (e *Engine) sortRegions() {
+	if e.sorted {
+		return
+	}
+	slices.SortFunc(e.regionList, func(a, b *region) int {
+		return cmp.Or(cmp.Compare(a.Provider, b.Provider), cmp.Compare(a.Model, b.Model), cmp.Compare(a.Region, b.Region))
+	})
+	e.sorted = true
+}
+
+func sortEvents(evs []model.Event) {
+	slices.SortFunc(evs, func(a, b model.Event) int {
+		return cmp.Or(a.StartedAt.Compare(b.StartedAt), cmp.Compare(a.ID, b.ID))
+	})
+}
+
+// appendBounded appends id to ids, keeping at most max: past it, the oldest half is kept
+// (the results that proved the change) and the newest slot is recycled.
+func appendBounded(ids []string, id string, max int) []string {
+	if id == "" {
+		return ids
+	}
+	if len(ids) < max {
+		return append(ids, id)
+	}
+	keep := max / 2
+	copy(ids[keep:], ids[keep+1:])
+	ids[len(ids)-1] = id
+	return ids
+}
+
+func laterOf(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
+}
