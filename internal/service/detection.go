@@ -57,18 +57,22 @@ func (d *detector) pending() []model.EventUpdate {
 	return us
 }
 
-// observe feeds one batch of results and persists and forwards what changed.
+// observe feeds one batch of results and persists and forwards what changed. The lock is held
+// until the updates are stored and handed on: batches from concurrent probes must reach the
+// store and the notifiers in the order the engine decided them, or a late "updated" could land
+// after the "closed" that followed it.
 func (d *detector) observe(ctx context.Context, rs []model.Result) {
 	d.mu.Lock()
+	defer d.mu.Unlock()
 	us := d.eng.ObserveBatch(rs)
 	ts := d.eng.Transitions()
 	if len(us) > 0 || len(ts) > 0 {
 		d.dirty = true
 	}
-	d.mu.Unlock()
 	d.persist(ctx, us, ts)
 }
 
+// persist stores transitions and events and hands the updates on; d.mu is held.
 func (d *detector) persist(ctx context.Context, us []model.EventUpdate, ts []model.Transition) {
 	if len(ts) > 0 {
 		if err := d.store.AddTransitions(ctx, ts); err != nil {
@@ -143,9 +147,8 @@ func (d *detector) run(ctx context.Context, saveEvery, remindEvery time.Duration
 			d.save(ctx)
 		case <-remind:
 			d.mu.Lock()
-			us := d.eng.Reminders(remindEvery)
+			d.persist(ctx, d.eng.Reminders(remindEvery), nil)
 			d.mu.Unlock()
-			d.persist(ctx, us, nil)
 		}
 	}
 }

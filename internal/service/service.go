@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/accesswatch/accesswatch/alerting/detect"
+	"github.com/accesswatch/accesswatch/alerting/notify"
 	"github.com/accesswatch/accesswatch/collector/api"
 	"github.com/accesswatch/accesswatch/collector/store"
 	"github.com/accesswatch/accesswatch/internal/config"
@@ -50,6 +51,7 @@ type Service struct {
 	runner *runner.Runner
 	sched  *schedule.Scheduler
 	detect *detector
+	notify *notify.Dispatcher
 	ln     net.Listener
 	srv    *http.Server
 }
@@ -79,6 +81,10 @@ func New(ctx context.Context, o Options) (*Service, error) {
 	})
 	if err != nil {
 		s.closeGeo()
+		return nil, err
+	}
+	if s.notify, err = newDispatcher(cfg.Alerting, s.store, o.Logger.With("component", "notify"), o.Now); err != nil {
+		s.close()
 		return nil, err
 	}
 	eng := detect.New(detect.Options{
@@ -143,6 +149,7 @@ func (s *Service) sink(rs []model.Result) {
 
 // updates hands event updates to the notifiers and the OnUpdates hook.
 func (s *Service) updates(us []model.EventUpdate) {
+	s.notify.Submit(us...)
 	if s.o.OnUpdates != nil {
 		s.o.OnUpdates(us)
 	}
@@ -157,6 +164,9 @@ func (s *Service) Run(ctx context.Context) error {
 	go func() { srvDone <- s.srv.Serve(s.ln) }()
 	s.log.Info("accesswatch serving", "addr", s.Addr(), "vantages", len(s.o.Config.Vantages), "providers", len(s.o.Config.Providers))
 
+	notifyCtx, stopNotify := context.WithCancel(context.WithoutCancel(ctx))
+	notifyDone := make(chan error, 1)
+	go func() { notifyDone <- s.notify.Run(notifyCtx) }()
 	detectCtx, stopDetect := context.WithCancel(context.WithoutCancel(ctx))
 	detectDone := make(chan struct{})
 	go func() {
@@ -188,6 +198,8 @@ func (s *Service) Run(ctx context.Context) error {
 	<-verifyDone
 	stopDetect() // after the last probe: the final snapshot holds every result
 	<-detectDone
+	stopNotify() // sends what is still collecting, for at most its grace period
+	<-notifyDone
 	if err := s.srv.Shutdown(grace); err != nil {
 		s.log.Warn("stopping http server", "err", err)
 	}

@@ -1,0 +1,127 @@
+package notify
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/accesswatch/accesswatch/internal/model"
+)
+
+// Notifier sends groups of event updates to one receiver.
+type Notifier interface {
+	// Name identifies the receiver in routes, the log and stats; unique per dispatcher.
+	Name() string
+	// Notify sends one group of updates (same incident, same phase) and returns a reference to
+	// thread later messages under (Slack ts), if any. ref is the reference of the incident's
+	// first message for this receiver, "" if none.
+	Notify(ctx context.Context, g Group, ref string) (newRef string, err error)
+}
+
+// Group is the updates of one incident in one phase, delivered together.
+type Group struct {
+	IncidentID string
+	Phase      string
+	Updates    []model.EventUpdate
+	At         time.Time // when the group was flushed
+}
+
+// RetryableError is a failure worth trying again, after RetryAfter when the receiver said so.
+type RetryableError struct {
+	Err        error
+	RetryAfter time.Duration
+}
+
+func (e *RetryableError) Error() string {
+	if e.RetryAfter > 0 {
+		return fmt.Sprintf("%v (retry after %s)", e.Err, e.RetryAfter)
+	}
+	return e.Err.Error()
+}
+
+func (e *RetryableError) Unwrap() error { return e.Err }
+
+// PermanentError is a failure that will not go away by retrying (bad credentials, unknown
+// channel, a 4xx other than 429).
+type PermanentError struct{ Err error }
+
+func (e *PermanentError) Error() string { return e.Err.Error() }
+func (e *PermanentError) Unwrap() error { return e.Err }
+
+// Retryable wraps err as a RetryableError.
+func Retryable(err error, after time.Duration) error {
+	return &RetryableError{Err: err, RetryAfter: after}
+}
+
+// Permanent wraps err as a PermanentError.
+func Permanent(err error) error { return &PermanentError{Err: err} }
+
+// IsPermanent reports whether err is (or wraps) a PermanentError.
+func IsPermanent(err error) bool {
+	var p *PermanentError
+	return errors.As(err, &p)
+}
+
+// RetryAfter returns the delay a RetryableError asks for, 0 if none.
+func RetryAfter(err error) time.Duration {
+	var r *RetryableError
+	if errors.As(err, &r) {
+		return r.RetryAfter
+	}
+	return 0
+}
+
+// RedactURL keeps a URL's scheme and host only: webhook URLs carry their credentials in the
+// user info, path or query.
+func RedactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return "<redacted>"
+	}
+	return u.Scheme + "://" + u.Host + "/<redacted>"
+}
+
+const minSecret = 6
+
+// scrubbedError replaces an error whose text held a secret. It unwraps only to the context
+// error, if any, so errors.Is(err, context.DeadlineExceeded) still works but nothing down the
+// chain can print the secret.
+type scrubbedError struct {
+	msg   string
+	cause error
+}
+
+func (e *scrubbedError) Error() string { return e.msg }
+func (e *scrubbedError) Unwrap() error { return e.cause }
+
+// Scrub returns err with every occurrence of the given secrets (URLs, tokens) removed from its
+// text. err is returned as is when its text holds none of them. Secrets shorter than
+// minSecret are ignored: replacing "a" or "/" everywhere would garble every message.
+func Scrub(err error, secrets ...string) error {
+	if err == nil {
+		return nil
+	}
+	msg := err.Error()
+	found := false
+	for _, s := range secrets {
+		if len(s) < minSecret || !strings.Contains(msg, s) {
+			continue
+		}
+		found = true
+		msg = strings.ReplaceAll(msg, s, "<redacted>")
+	}
+	if !found {
+		return err
+	}
+	var cause error
+	switch {
+	case errors.Is(err, context.Canceled):
+		cause = context.Canceled
+	case errors.Is(err, context.DeadlineExceeded):
+		cause = context.DeadlineExceeded
+	}
+	return &scrubbedError{msg: msg, cause: cause}
+}
