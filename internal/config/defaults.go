@@ -4,6 +4,7 @@ import (
 	"net"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/accesswatch/accesswatch/internal/model"
@@ -67,6 +68,28 @@ func (c *Config) ApplyDefaults() {
 
 	c.defInt(&c.Detection.FailAfter, "detection.fail_after", defaultFailAfter)
 	c.defInt(&c.Detection.RecoverAfter, "detection.recover_after", defaultRecoverAfter)
+
+	if c.Store.Influx.URL != "" {
+		in := &c.Store.Influx
+		c.defInt(&in.BatchSize, "store.influx.batch_size", 1000)
+		c.defDur(&in.FlushInterval, "store.influx.flush_interval", time.Second)
+		c.defInt(&in.Buffer, "store.influx.buffer", 100000)
+	}
+	if c.Agent != (Agent{}) {
+		ag := &c.Agent
+		defStr(&ag.SpoolDir, "./data/spool")
+		c.defInt(&ag.SpoolMaxMiB, "agent.spool_max_mib", 256)
+		c.defInt(&ag.BatchSize, "agent.batch_size", 1000)
+		c.defDur(&ag.FlushInterval, "agent.flush_interval", time.Second)
+		// An agent verifies its egress against the collector's whoami unless told otherwise.
+		if ag.CollectorURL != "" && c.omitted("probing.echo_url") {
+			c.Probing.EchoURL = strings.TrimRight(ag.CollectorURL, "/") + whoamiPath
+			if c.omitted("probing.control_url") {
+				c.Probing.ControlURL = c.Probing.EchoURL
+			}
+		}
+	}
+	c.defInt(&c.Collector.MaxBodyMiB, "collector.max_body_mib", 16)
 
 	a := &c.Alerting
 	c.defDur(&a.GroupWait, "alerting.group_wait", defaultGroupWait)

@@ -45,7 +45,8 @@ func TestLoadExample(t *testing.T) {
 		Detection: Detection{FailAfter: 2, RecoverAfter: 2},
 		Alerting: Alerting{Webhooks: []Webhook{{Name: "webhook-1", URL: "https://example.org/hook"}},
 			GroupWait: Duration(time.Second), IncidentWindow: Duration(10 * time.Minute)},
-		Path: "testdata/example.yml",
+		Collector: Collector{MaxBodyMiB: 16},
+		Path:      "testdata/example.yml",
 	}
 	if c.src == nil {
 		t.Error("parsed config has no source positions")
@@ -135,7 +136,7 @@ providers:
 	}
 	// Keys are never expanded: a key written as ${X} stays unknown.
 	_, err = Parse([]byte("${KEY}: 1\n"+minimal), "t.yml", env)
-	if want := "t.yml:1: ${KEY}: unknown key (want one of server, store, geoip, probing, vantages, providers, detection, alerting)"; err == nil || err.Error() != want {
+	if want := "t.yml:1: ${KEY}: unknown key (want one of server, store, geoip, probing, vantages, providers, detection, alerting, agent, collector)"; err == nil || err.Error() != want {
 		t.Errorf("expanded key: %v, want %s", err, want)
 	}
 }

@@ -14,6 +14,8 @@ type Config struct {
 	Providers []Provider `yaml:"providers"`
 	Detection Detection  `yaml:"detection"`
 	Alerting  Alerting   `yaml:"alerting"`
+	Agent     Agent      `yaml:"agent"`     // for `accesswatch agent`
+	Collector Collector  `yaml:"collector"` // for `accesswatch collector`
 
 	// Path is the file the config was loaded from ("" when built in code).
 	Path string `yaml:"-"`
@@ -34,6 +36,46 @@ type Store struct {
 	Retention     Duration `yaml:"retention"`      // default 90d; an explicit 0 keeps forever
 	BatchSize     int      `yaml:"batch_size"`     // default 500 results a transaction
 	FlushInterval Duration `yaml:"flush_interval"` // default 1s
+	Influx        Influx   `yaml:"influx"`         // optional: every result also goes to InfluxDB
+}
+
+// Influx is an InfluxDB 2.x/3.x, or 1.8+ through its v2-compatible API (bucket "db/rp", token
+// "user:password" or empty, org ignored).
+type Influx struct {
+	URL           string   `yaml:"url"`
+	Token         Secret   `yaml:"token"`
+	Org           string   `yaml:"org"`
+	Bucket        string   `yaml:"bucket"`
+	BatchSize     int      `yaml:"batch_size"`     // points a write; default 1000
+	FlushInterval Duration `yaml:"flush_interval"` // default 1s
+	Buffer        int      `yaml:"buffer"`         // points held while InfluxDB is slow or down; default 100000, oldest dropped beyond
+}
+
+// Agent is where an agent pushes its results.
+type Agent struct {
+	ID            string   `yaml:"id"`
+	CollectorURL  string   `yaml:"collector_url"`
+	Token         Secret   `yaml:"token"`
+	SpoolDir      string   `yaml:"spool_dir"`      // default ./data/spool
+	SpoolMaxMiB   int      `yaml:"spool_max_mib"`  // default 256; the oldest results are dropped beyond it
+	BatchSize     int      `yaml:"batch_size"`     // results a push; default 1000
+	FlushInterval Duration `yaml:"flush_interval"` // default 1s
+}
+
+// Collector lists the agents allowed to push.
+type Collector struct {
+	Agents     []AgentAuth `yaml:"agents"`
+	MaxBodyMiB int         `yaml:"max_body_mib"` // compressed push body limit; default 16
+}
+
+// AgentAuth is one agent: its bearer tokens (two during a rotation) and the vantages it may
+// report for (empty: any).
+type AgentAuth struct {
+	ID       string   `yaml:"id"`
+	Tokens   []Secret `yaml:"tokens"`
+	Vantages []string `yaml:"vantages"`
+
+	Line int `yaml:"-"`
 }
 
 // GeoIP names MaxMind databases used to verify vantages and answer whoami.

@@ -52,6 +52,9 @@ func (c *Config) Validate() error {
 	v.providers()
 	v.detection()
 	v.alerting()
+	v.influx()
+	v.agent()
+	v.collector()
 	if len(v.errs) == 0 {
 		return nil
 	}
@@ -183,7 +186,7 @@ func (v *validator) probing() {
 }
 
 func (v *validator) vantages() {
-	if len(v.c.Vantages) == 0 {
+	if len(v.c.Vantages) == 0 && len(v.c.Collector.Agents) == 0 {
 		v.add("vantages", "at least one vantage is required")
 	}
 	seen := map[string]string{}

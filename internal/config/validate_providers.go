@@ -8,7 +8,7 @@ import (
 )
 
 func (v *validator) providers() {
-	if len(v.c.Providers) == 0 {
+	if len(v.c.Providers) == 0 && len(v.c.Collector.Agents) == 0 {
 		v.add("providers", "at least one provider is required")
 	}
 	vantageIDs := map[string]bool{}
