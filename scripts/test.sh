@@ -1,8 +1,20 @@
 #!/usr/bin/env bash
-# The test suite: `make test` runs this. It installs whatever the tests need that a fresh machine
-# lacks, then runs every Go test once.
+# The test suite: `make test` runs this. On a fresh machine (Go, gcc, git, apt) it first installs
+# and starts what the tests need, then runs every Go test once:
+#   - InfluxDB OSS 1.8.10, built with `go install` (cached) and started on a loopback port
+#     (scripts/influxd.sh); the InfluxDB integration tests read INFLUX_URL;
+#   - promtool from Debian's prometheus package, to check and unit-test the alerting rules
+#     (scripts/promtool.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export GOFLAGS="${GOFLAGS:-} -count=1"
 go version
-go test -timeout 10m ./...
+
+# shellcheck source=scripts/influxd.sh
+source scripts/influxd.sh
+trap 'influxd_stop' EXIT
+echo "InfluxDB 1.8.10 at $INFLUX_URL (bucket $INFLUX_BUCKET)"
+
+scripts/promtool.sh
+
+go test -timeout 15m ./...

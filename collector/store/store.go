@@ -1,5 +1,6 @@
 // Package store is the collector's embedded store in SQLite (modernc.org/sqlite, pure
-// Go): probe Results with idempotent batched writes and filtered newest-first queries
+// Go): probe Results with idempotent batched writes (Insert reports which results were
+// new, so a replayed batch feeds nothing downstream twice) and filtered newest-first queries
 // with an id cursor; detection's events, region transitions and state snapshot; and the
 // notifiers' log. It has versioned migrations and time-based retention.
 //
@@ -64,9 +65,12 @@ type Store struct {
 	now       func() time.Time
 	log       *slog.Logger
 
-	queue   chan model.Result // filled by Add, drained by Flush
-	kick    chan struct{}     // cap 1: tells Run a full batch is waiting
-	flushMu sync.Mutex        // one Flush at a time, so Flush returns after earlier Adds are stored
+	queue      chan model.Result // filled by Add, drained by Flush
+	kick       chan struct{}     // cap 1: tells Run a full batch is waiting
+	flushMu    sync.Mutex        // one Flush at a time, so Flush returns after earlier Adds are stored
+	writeMu    sync.Mutex        // one Insert transaction at a time; guards insertStmt
+	insertStmt *sql.Stmt         // prepared on first use
+	bufs       sync.Pool         // of *insertBuf
 
 	closed  atomic.Bool
 	dropped atomic.Uint64
@@ -90,6 +94,7 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		now:       o.Now,
 		log:       o.Logger,
 		kick:      make(chan struct{}, 1),
+		bufs:      sync.Pool{New: newInsertBuf},
 	}
 	if s.batchSize <= 0 {
 		s.batchSize = DefaultBatchSize
@@ -159,6 +164,11 @@ func (s *Store) Close() error {
 	ctx, cancel := context.WithTimeout(context.Background(), finalFlushTimeout)
 	defer cancel()
 	ferr := s.flush(ctx)
+	s.writeMu.Lock()
+	if s.insertStmt != nil {
+		_ = s.insertStmt.Close()
+	}
+	s.writeMu.Unlock()
 	return errors.Join(ferr, s.db.Close())
 }
 

@@ -2,43 +2,13 @@ package store
 
 import (
 	"context"
-	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
-	"strings"
 	"time"
 
 	"github.com/accesswatch/accesswatch/internal/model"
 )
-
-// insertRows is how many rows one INSERT statement carries; insertCols its columns.
-const (
-	insertRows = 50
-	insertCols = 17
-)
-
-// insertSQL returns an INSERT OR IGNORE of n rows.
-func insertSQL(n int) string {
-	var b strings.Builder
-	b.WriteString(`INSERT OR IGNORE INTO results (id, time_ns, vantage, region, country, provider, kind,
-	model, "check", class, layer, access, signature, http_status, total_ms, vantage_mismatch, doc) VALUES `)
-	for i := range n {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		b.WriteString("(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
-	}
-	return b.String()
-}
-
-// appendRowArgs appends r's column values, in insertSQL's order.
-func appendRowArgs(args []any, r *model.Result, doc []byte) []any {
-	return append(args, r.ID, r.Time.UnixNano(), r.Vantage, r.Region, r.Country, r.Provider, r.Kind,
-		r.Model, r.Check, string(r.Class), string(r.Layer), string(r.Access), r.Signature,
-		r.HTTPStatus, r.Timings.TotalMs, r.VantageMismatch, doc)
-}
 
 // pruneChunk bounds how many rows one DELETE removes, so pruning a large backlog does
 // not hold the write lock for long.
@@ -77,66 +47,10 @@ func nanos(t time.Time) int64 {
 // is already stored is skipped, so a replayed batch stores nothing twice. A zero
 // ReceivedAt is set to the store's clock. An invalid result (empty ID, zero Time, or a
 // Time outside the years 1678 to 2262) fails the whole call before anything is written.
+// It is Insert without the list of fresh results.
 func (s *Store) Write(ctx context.Context, rs []model.Result) error {
-	if s.closed.Load() {
-		return ErrClosed
-	}
-	return s.write(ctx, rs)
-}
-
-func (s *Store) write(ctx context.Context, rs []model.Result) error {
-	if len(rs) == 0 {
-		return nil
-	}
-	docs := make([][]byte, len(rs))
-	now := s.now()
-	for i := range rs {
-		r := rs[i] // a copy: the caller's slice is not modified
-		if err := validate(&r); err != nil {
-			return fmt.Errorf("store: result %d (id %q): %w", i, r.ID, err)
-		}
-		if r.ReceivedAt.IsZero() {
-			r.ReceivedAt = now
-		}
-		doc, err := json.Marshal(&r)
-		if err != nil {
-			return fmt.Errorf("store: encode result %q: %w", r.ID, err)
-		}
-		docs[i] = doc
-	}
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("store: begin write: %w", err)
-	}
-	defer func() { _ = tx.Rollback() }()
-	// Rows go insertRows to a statement: fewer statement executions than one row each.
-	var full *sql.Stmt
-	args := make([]any, 0, insertRows*insertCols)
-	for start := 0; start < len(rs); start += insertRows {
-		end := min(start+insertRows, len(rs))
-		args = args[:0]
-		for i := start; i < end; i++ {
-			args = appendRowArgs(args, &rs[i], docs[i])
-		}
-		if end-start == insertRows {
-			if full == nil {
-				if full, err = tx.PrepareContext(ctx, insertSQL(insertRows)); err != nil {
-					return fmt.Errorf("store: prepare insert: %w", err)
-				}
-				defer func() { _ = full.Close() }()
-			}
-			_, err = full.ExecContext(ctx, args...)
-		} else {
-			_, err = tx.ExecContext(ctx, insertSQL(end-start), args...)
-		}
-		if err != nil {
-			return fmt.Errorf("store: insert results %d to %d: %w", start, end-1, err)
-		}
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("store: commit write: %w", err)
-	}
-	return nil
+	_, err := s.Insert(ctx, rs)
+	return err
 }
 
 // Add queues r for the next flush (by Run, Flush or Close). It does not block while
@@ -206,7 +120,7 @@ func (s *Store) flush(ctx context.Context) error {
 			batch = append(batch, <-s.queue)
 			remaining--
 		}
-		if err := s.write(ctx, batch); err != nil {
+		if _, err := s.insert(ctx, batch); err != nil {
 			for i := range batch {
 				s.drop(batch[i].ID, "write failed")
 			}

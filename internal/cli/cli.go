@@ -11,6 +11,8 @@ import (
 	"log/slog"
 	"os"
 	"strings"
+
+	"github.com/accesswatch/accesswatch/internal/config"
 )
 
 // Version is set at build time with -ldflags "-X github.com/accesswatch/accesswatch/internal/cli.Version=…".
@@ -32,7 +34,9 @@ type command struct {
 
 func commands() []command {
 	return []command{
-		{"run", "probe on schedule from every vantage in the config, store results, serve the API", runCmd},
+		{"run", "all in one: probe from every vantage on schedule, store, detect, alert, serve the API", serveCmd(config.ModeRun)},
+		{"agent", "probe from this host's vantages on schedule and push the results to a collector", serveCmd(config.ModeAgent)},
+		{"collector", "accept agents' results, store, detect, alert, serve the API", serveCmd(config.ModeCollector)},
 		{"probe", "run one round of probes now and print the results", probeCmd},
 		{"classify", "read a vendor answer (status, headers, body) and print its classification", classifyCmd},
 		{"config", "config check: validate a config and print the resolved probe plan", configCmd},

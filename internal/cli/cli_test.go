@@ -143,7 +143,9 @@ func TestExampleConfigsPass(t *testing.T) {
 	if len(files) == 0 {
 		t.Fatal("no example configs found")
 	}
-	env := map[string]string{"ANTHROPIC_API_KEY": "a", "OPENAI_API_KEY": "o", "GEMINI_API_KEY": "g", "GROQ_API_KEY": "q"}
+	env := map[string]string{"ANTHROPIC_API_KEY": "a", "OPENAI_API_KEY": "o", "GEMINI_API_KEY": "g", "GROQ_API_KEY": "q",
+		"AGENT_TOKEN": "agent-token-0123456789", "AGENT_MUMBAI_TOKEN": "mumbai-token-0123456789", "AGENT_SYDNEY_TOKEN": "sydney-token-0123456789",
+		"AGENT_FRANKFURT_TOKEN": "frankfurt-token-0123456789", "AGENT_VIRGINIA_TOKEN": "virginia-token-0123456789"}
 	for _, f := range files {
 		if code, out, errOut := run(t, "", env, "config", "check", "--config", f); code != 0 {
 			t.Errorf("%s: exit %d\n%s%s", f, code, out, errOut)

@@ -7,24 +7,27 @@ import (
 	"github.com/accesswatch/accesswatch/internal/service"
 )
 
-func runCmd(ctx context.Context, env Env, args []string) error {
-	fs := newFlags(env, "run", "--config FILE [--log-level info]")
-	path := fs.String("config", "accesswatch.yml", "config file")
-	level := fs.String("log-level", "info", "log level: debug, info, warn, error")
-	if err := parse(fs, args); err != nil {
-		return err
+// serveCmd runs the service in one of its modes: run, agent or collector.
+func serveCmd(mode string) func(ctx context.Context, env Env, args []string) error {
+	return func(ctx context.Context, env Env, args []string) error {
+		fs := newFlags(env, mode, "--config FILE [--log-level info]")
+		path := fs.String("config", "accesswatch.yml", "config file")
+		level := fs.String("log-level", "info", "log level: debug, info, warn, error")
+		if err := parse(fs, args); err != nil {
+			return err
+		}
+		log, err := newLogger(env.Stderr, *level)
+		if err != nil {
+			return err
+		}
+		cfg, err := config.Load(*path, env.LookupEnv)
+		if err != nil {
+			return err
+		}
+		svc, err := service.New(ctx, service.Options{Config: cfg, Mode: mode, Logger: log, Version: Version})
+		if err != nil {
+			return err
+		}
+		return svc.Run(ctx)
 	}
-	log, err := newLogger(env.Stderr, *level)
-	if err != nil {
-		return err
-	}
-	cfg, err := config.Load(*path, env.LookupEnv)
-	if err != nil {
-		return err
-	}
-	svc, err := service.New(ctx, service.Options{Config: cfg, Logger: log})
-	if err != nil {
-		return err
-	}
-	return svc.Run(ctx)
 }

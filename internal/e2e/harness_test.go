@@ -30,7 +30,10 @@ import (
 	"github.com/accesswatch/accesswatch/internal/simvendor"
 )
 
-const hookSecret = "e2e-hook-secret"
+const (
+	hookSecret = "e2e-hook-secret"
+	agentToken = "e2e-agent-token-0123456789"
+)
 
 // delivery is one webhook request the receiver accepted.
 type delivery struct {
@@ -181,15 +184,24 @@ type running struct {
 // {{VENDOR}} and {{HOOK}} are replaced.
 func (w *world) start(t *testing.T, cfgYAML, hookURL string) *running {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	return w.startMode(t, config.ModeRun, "127.0.0.1:0", cfgYAML, hookURL, nil)
+}
+
+// startMode runs the service in mode on addr; onResults sees every result it produces.
+func (w *world) startMode(t *testing.T, mode, addr, cfgYAML, hookURL string, onResults func([]model.Result)) *running {
+	t.Helper()
+	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
 	}
 	text := strings.NewReplacer("{{LISTEN}}", ln.Addr().String(), "{{DIR}}", w.dir, "{{COUNTRYDB}}", w.countryDB,
 		"{{ASNDB}}", w.asnDB, "{{VENDOR}}", w.vendorURL, "{{HOOK}}", hookURL).Replace(cfgYAML)
 	cfg, err := config.Parse([]byte(text), "e2e.yml", func(k string) (string, bool) {
-		if k == "HOOK_SECRET" {
+		switch k {
+		case "HOOK_SECRET":
 			return hookSecret, true
+		case "AGENT_TOKEN":
+			return agentToken, true
 		}
 		return "", false
 	})
@@ -200,7 +212,8 @@ func (w *world) start(t *testing.T, cfgYAML, hookURL string) *running {
 	if os.Getenv("E2E_LOG") != "" {
 		log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
-	svc, err := service.New(context.Background(), service.Options{Config: cfg, Listener: ln, TLSConfig: w.tls, StopGrace: 3 * time.Second, Logger: log})
+	svc, err := service.New(context.Background(), service.Options{Config: cfg, Mode: mode, Listener: ln, TLSConfig: w.tls,
+		StopGrace: 3 * time.Second, Logger: log.With("mode", mode), OnResults: onResults})
 	if err != nil {
 		t.Fatal(err)
 	}

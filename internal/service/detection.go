@@ -61,15 +61,18 @@ func (d *detector) pending() []model.EventUpdate {
 // until the updates are stored and handed on: batches from concurrent probes must reach the
 // store and the notifiers in the order the engine decided them, or a late "updated" could land
 // after the "closed" that followed it.
-func (d *detector) observe(ctx context.Context, rs []model.Result) {
+// It reports whether any state changed.
+func (d *detector) observe(ctx context.Context, rs []model.Result) bool {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	us := d.eng.ObserveBatch(rs)
 	ts := d.eng.Transitions()
-	if len(us) > 0 || len(ts) > 0 {
+	changed := len(us) > 0 || len(ts) > 0
+	if changed {
 		d.dirty = true
 	}
 	d.persist(ctx, us, ts)
+	return changed
 }
 
 // persist stores transitions and events and hands the updates on; d.mu is held.
@@ -104,6 +107,13 @@ func (d *detector) status() []model.TargetStatus {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	return d.eng.Status()
+}
+
+// vantages is every vantage's health as detection sees it.
+func (d *detector) vantages() []detect.VantageHealth {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.eng.Vantages()
 }
 
 // save writes the engine's snapshot when something changed since the last save.

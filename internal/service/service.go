@@ -1,6 +1,14 @@
-// Package service wires the all-in-one `accesswatch run`: the embedded store, the HTTP API, the
-// vantages' runner and the scheduler, with verification on start and at an interval, and a clean
-// shutdown that lets running probes finish and flushes every result.
+// Package service wires accesswatch's three ways of running:
+//
+//   - run: everything on one host — vantages probe on schedule, results go to the embedded store
+//     (and InfluxDB), detection and alerting, the HTTP API;
+//   - agent: vantages probe on schedule and push their results to a collector, spooling on disk
+//     while it is away; serves /healthz and /metrics;
+//   - collector: accepts agents' pushes, stores, detects, alerts and serves the API.
+//
+// Shutdown is ordered: probes stop (running ones get a grace period), then intake, then
+// detection saves its state, notifications still collecting are sent, InfluxDB and the store
+// are flushed.
 package service
 
 import (
@@ -14,13 +22,17 @@ import (
 	"net/netip"
 	"time"
 
-	"github.com/accesswatch/accesswatch/alerting/detect"
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/accesswatch/accesswatch/alerting/notify"
-	"github.com/accesswatch/accesswatch/collector/api"
+	"github.com/accesswatch/accesswatch/collector/influx"
+	"github.com/accesswatch/accesswatch/collector/ingest"
 	"github.com/accesswatch/accesswatch/collector/store"
 	"github.com/accesswatch/accesswatch/internal/config"
 	"github.com/accesswatch/accesswatch/internal/geo"
+	"github.com/accesswatch/accesswatch/internal/metrics"
 	"github.com/accesswatch/accesswatch/internal/model"
+	"github.com/accesswatch/accesswatch/probes/publish"
 	"github.com/accesswatch/accesswatch/probes/runner"
 	"github.com/accesswatch/accesswatch/probes/schedule"
 )
@@ -28,12 +40,18 @@ import (
 // Options configure a Service.
 type Options struct {
 	Config *config.Config
+	// Mode is config.ModeRun (default), config.ModeAgent or config.ModeCollector.
+	Mode   string
 	Logger *slog.Logger
 	// TLSConfig is used by the vantages' transports (the demo trusts its simulated vendor's CA).
 	TLSConfig *tls.Config
 	// Listener, when set, is used instead of listening on Config.Server.Listen.
 	Listener net.Listener
 	Now      func() time.Time
+	// Registry receives the metrics; default a new registry served on /metrics.
+	Registry *prometheus.Registry
+	// Version is reported in accesswatch_build_info.
+	Version string
 	// OnResults, when set, sees every batch of results after it is queued for the store.
 	OnResults func([]model.Result)
 	// OnUpdates, when set, sees every event update after it is stored.
@@ -42,22 +60,30 @@ type Options struct {
 	StopGrace time.Duration
 }
 
-// Service is one running accesswatch (run mode).
+// Service is one running accesswatch.
 type Service struct {
-	o      Options
-	log    *slog.Logger
-	store  *store.Store
+	o    Options
+	mode string
+	log  *slog.Logger
+	reg  *prometheus.Registry
+	met  *metrics.Metrics
+
 	geo    *geo.DB
-	runner *runner.Runner
-	sched  *schedule.Scheduler
-	detect *detector
-	notify *notify.Dispatcher
-	ln     net.Listener
-	srv    *http.Server
+	store  *store.Store        // run, collector
+	influx *influx.Writer      // run, collector, when configured
+	detect *detector           // run, collector
+	notify *notify.Dispatcher  // run, collector
+	ingest *ingest.Handler     // collector
+	runner *runner.Runner      // run, agent
+	sched  *schedule.Scheduler // run, agent
+	pub    *publish.Publisher  // agent
+
+	ln  net.Listener
+	srv *http.Server
 }
 
-// New opens the store and the GeoIP databases, builds the vantages and binds the listener.
-func New(ctx context.Context, o Options) (*Service, error) {
+// New opens what the mode needs and binds the listener; Run starts it.
+func New(ctx context.Context, o Options) (s *Service, err error) {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -67,149 +93,149 @@ func New(ctx context.Context, o Options) (*Service, error) {
 	if o.StopGrace <= 0 {
 		o.StopGrace = 5 * time.Second
 	}
+	if o.Mode == "" {
+		o.Mode = config.ModeRun
+	}
+	if o.Registry == nil {
+		o.Registry = prometheus.NewRegistry()
+	}
+	if err := o.Config.Require(o.Mode); err != nil {
+		return nil, err
+	}
+	s = &Service{o: o, mode: o.Mode, log: o.Logger, reg: o.Registry}
+	defer func() {
+		if err != nil {
+			s.close()
+		}
+	}()
 	cfg := o.Config
-	s := &Service{o: o, log: o.Logger}
-	var err error
+	s.met = metrics.New(s.reg, metricsOptions(cfg, o.Version))
 	if cfg.GeoIP.CountryDB != "" {
 		if s.geo, err = geo.Open(cfg.GeoIP.CountryDB, cfg.GeoIP.ASNDB); err != nil {
 			return nil, err
 		}
 	}
-	s.store, err = store.Open(ctx, store.Options{
-		Path: cfg.Store.Path, Retention: cfg.Store.Retention.D(), BatchSize: cfg.Store.BatchSize,
-		FlushInterval: cfg.Store.FlushInterval.D(), Now: o.Now, Logger: o.Logger.With("component", "store"),
-	})
-	if err != nil {
-		s.closeGeo()
-		return nil, err
+	if s.mode != config.ModeAgent {
+		if err := s.openCollecting(ctx); err != nil {
+			return nil, err
+		}
 	}
-	if s.notify, err = newDispatcher(cfg.Alerting, s.store, o.Logger.With("component", "notify"), o.Now); err != nil {
-		s.close()
-		return nil, err
-	}
-	eng := detect.New(detect.Options{
-		FailAfter: cfg.Detection.FailAfter, RecoverAfter: cfg.Detection.RecoverAfter,
-		IncidentWindow: cfg.Alerting.IncidentWindow.D(), Now: o.Now,
-	})
-	if s.detect, err = newDetector(ctx, eng, s.store, o.Logger.With("component", "detect"), s.updates); err != nil {
-		s.close()
-		return nil, err
-	}
-	ropts := runner.Options{Config: cfg, TLSConfig: o.TLSConfig, Now: o.Now, Logger: o.Logger.With("component", "runner")}
-	if s.geo != nil {
-		ropts.Geo = geoCountry{s.geo}
-	}
-	if s.runner, err = runner.New(ropts); err != nil {
-		s.close()
-		return nil, err
-	}
-	s.sched = schedule.New(schedule.Options{
-		Jitter: cfg.Probing.Jitter.D(), Concurrency: s.runner.Concurrency(),
-		Logger: o.Logger, Now: o.Now,
-	})
-	if err := s.runner.Schedule(s.sched, s.runner.Targets("", ""), s.sink); err != nil {
-		s.close()
-		return nil, err
+	if s.mode != config.ModeCollector {
+		if err := s.openProbing(); err != nil {
+			return nil, err
+		}
 	}
 	s.ln = o.Listener
 	if s.ln == nil {
 		if s.ln, err = net.Listen("tcp", cfg.Server.Listen); err != nil {
-			s.close()
 			return nil, fmt.Errorf("server.listen %q: %w", cfg.Server.Listen, err)
 		}
 	}
-	aopts := api.Options{
-		Store: s.store, Events: s.store, Status: api.StatusFunc(s.detect.status),
-		Logger: o.Logger.With("component", "api"), Now: o.Now,
-	}
-	if s.geo != nil {
-		aopts.Geo = s.geo
-	}
-	s.srv = &http.Server{Handler: api.New(aopts), ReadHeaderTimeout: 10 * time.Second}
+	s.srv = &http.Server{Handler: s.handler(), ReadHeaderTimeout: 10 * time.Second}
 	return s, nil
 }
 
-// Addr is the address the API listens on.
+// Addr is the address the HTTP server listens on.
 func (s *Service) Addr() string { return s.ln.Addr().String() }
 
-// Store gives tests and the demo read access to stored results.
+// Store gives tests and the demo read access to stored results (nil for an agent).
 func (s *Service) Store() *store.Store { return s.store }
 
-func (s *Service) sink(rs []model.Result) {
-	now := s.o.Now()
-	for i := range rs {
-		rs[i].ReceivedAt = now
-		s.store.Add(rs[i])
-	}
-	if s.o.OnResults != nil {
-		s.o.OnResults(rs)
-	}
-	s.detect.observe(context.Background(), rs)
+// Publisher is an agent's publisher (nil otherwise), for tests.
+func (s *Service) Publisher() *publish.Publisher { return s.pub }
+
+// background is a goroutine with its own context, stopped explicitly and in order.
+type background struct {
+	cancel context.CancelFunc
+	done   chan error
 }
 
-// updates hands event updates to the notifiers and the OnUpdates hook.
-func (s *Service) updates(us []model.EventUpdate) {
-	s.notify.Submit(us...)
-	if s.o.OnUpdates != nil {
-		s.o.OnUpdates(us)
-	}
+func start(ctx context.Context, f func(context.Context) error) *background {
+	ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	b := &background{cancel: cancel, done: make(chan error, 1)}
+	go func() { b.done <- f(ctx) }()
+	return b
 }
 
-// Run serves and probes until ctx is done, then shuts down cleanly.
+func (b *background) stop() error {
+	if b == nil {
+		return nil
+	}
+	b.cancel()
+	return <-b.done
+}
+
+// Run serves until ctx is done, then shuts down in order.
 func (s *Service) Run(ctx context.Context) error {
-	storeCtx, stopStore := context.WithCancel(context.WithoutCancel(ctx))
-	storeDone := make(chan error, 1)
-	go func() { storeDone <- s.store.Run(storeCtx) }()
+	var (
+		storeBG, influxBG, notifyBG, detectBG, pubBG *background
+		errs                                         []error
+	)
+	if s.store != nil {
+		storeBG = start(ctx, s.store.Run)
+	}
+	if s.influx != nil {
+		influxBG = start(ctx, s.influx.Run)
+	}
+	if s.notify != nil {
+		notifyBG = start(ctx, s.notify.Run)
+	}
+	if s.detect != nil {
+		detectBG = start(ctx, func(ctx context.Context) error {
+			s.detect.run(ctx, 5*time.Second, s.o.Config.Alerting.ReminderInterval.D())
+			return nil
+		})
+		s.updates(s.detect.pending())
+	}
+	if s.pub != nil {
+		pubBG = start(ctx, s.pub.Run)
+	}
 	srvDone := make(chan error, 1)
 	go func() { srvDone <- s.srv.Serve(s.ln) }()
-	s.log.Info("accesswatch serving", "addr", s.Addr(), "vantages", len(s.o.Config.Vantages), "providers", len(s.o.Config.Providers))
+	if s.detect != nil {
+		s.met.SetAccessStates(s.detect.status())
+	}
+	s.log.Info("accesswatch serving", "mode", s.mode, "addr", s.Addr(),
+		"vantages", len(s.o.Config.Vantages), "providers", len(s.o.Config.Providers), "agents", len(s.o.Config.Collector.Agents))
 
-	notifyCtx, stopNotify := context.WithCancel(context.WithoutCancel(ctx))
-	notifyDone := make(chan error, 1)
-	go func() { notifyDone <- s.notify.Run(notifyCtx) }()
-	detectCtx, stopDetect := context.WithCancel(context.WithoutCancel(ctx))
-	detectDone := make(chan struct{})
-	go func() {
-		defer close(detectDone)
-		s.detect.run(detectCtx, 5*time.Second, s.o.Config.Alerting.ReminderInterval.D())
-	}()
-	s.updates(s.detect.pending())
+	var verifyBG *background
+	if s.runner != nil {
+		// Verify before the first probe, so no result counts for the wrong region.
+		s.runner.Verify(ctx)
+		s.sched.Start()
+		verifyBG = start(ctx, func(ctx context.Context) error { s.verifyLoop(ctx); return nil })
+	}
 
-	// Verify before the first probe, so no result counts for the wrong region.
-	s.runner.Verify(ctx)
-	s.sched.Start()
-	verifyDone := make(chan struct{})
-	go func() {
-		defer close(verifyDone)
-		s.verifyLoop(ctx)
-	}()
-
-	var serveErr error
 	select {
 	case <-ctx.Done():
-	case serveErr = <-srvDone:
+	case err := <-srvDone:
+		errs = append(errs, fmt.Errorf("http server: %w", err))
+		srvDone <- nil
 	}
 	s.log.Info("accesswatch stopping")
 	grace, cancel := context.WithTimeout(context.Background(), s.o.StopGrace)
 	defer cancel()
-	if err := s.sched.Stop(grace); err != nil {
-		s.log.Warn("stopping probes", "err", err)
+	if s.sched != nil {
+		if err := s.sched.Stop(grace); err != nil {
+			s.log.Warn("stopping probes", "err", err)
+		}
 	}
-	<-verifyDone
-	stopDetect() // after the last probe: the final snapshot holds every result
-	<-detectDone
-	stopNotify() // sends what is still collecting, for at most its grace period
-	<-notifyDone
+	_ = verifyBG.stop()
+	// No more intake: pushes are refused from here on, so agents keep them.
 	if err := s.srv.Shutdown(grace); err != nil {
 		s.log.Warn("stopping http server", "err", err)
 	}
-	stopStore()
-	storeErr := <-storeDone
-	s.close()
-	if errors.Is(serveErr, http.ErrServerClosed) {
-		serveErr = nil
+	if err := <-srvDone; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		errs = append(errs, err)
 	}
-	return errors.Join(serveErr, storeErr)
+	errs = append(errs, pubBG.stop()) // the unsent rest is in the spool
+	if s.pub != nil {
+		errs = append(errs, s.pub.Close())
+	}
+	_ = detectBG.stop() // saves the detection state after the last result
+	errs = append(errs, notifyBG.stop(), influxBG.stop(), storeBG.stop())
+	s.close()
+	return errors.Join(errs...)
 }
 
 func (s *Service) verifyLoop(ctx context.Context) {
@@ -225,18 +251,17 @@ func (s *Service) verifyLoop(ctx context.Context) {
 			return
 		case <-t.C:
 			s.runner.Verify(ctx)
+			s.met.SetVantages(s.vantageHealth())
 		}
 	}
 }
 
 func (s *Service) close() {
-	if err := s.store.Close(); err != nil {
-		s.log.Warn("closing store", "err", err)
+	if s.store != nil {
+		if err := s.store.Close(); err != nil {
+			s.log.Warn("closing store", "err", err)
+		}
 	}
-	s.closeGeo()
-}
-
-func (s *Service) closeGeo() {
 	if s.geo != nil {
 		_ = s.geo.Close()
 	}

@@ -1,0 +1,8 @@
+from(bucket: "accesswatch/autogen")
+  |> range(start: -6h)
+  |> filter(fn: (r) => r._measurement == "probe" and r._field == "ok")
+  |> filter(fn: (r) => r.provider == "anthropic" and r.region == "eu-central")
+  |> filter(fn: (r) => exists r.model)
+  |> group(columns: ["provider", "model", "region"])
+  |> aggregateWindow(every: 5m, fn: mean, createEmpty: false)
+  |> yield(name: "availability")

@@ -1,0 +1,7 @@
+from(bucket: "accesswatch/autogen")
+  |> range(start: -6h)
+  |> filter(fn: (r) => r._measurement == "probe" and r._field == "ok")
+  |> filter(fn: (r) => r.provider == "anthropic" and r.region == "eu-central")
+  |> group(columns: ["region", "class"])
+  |> aggregateWindow(every: 5m, fn: count, createEmpty: false)
+  |> yield(name: "class_counts")

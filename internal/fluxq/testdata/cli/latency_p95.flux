@@ -1,0 +1,7 @@
+from(bucket: "accesswatch/autogen")
+  |> range(start: -6h)
+  |> filter(fn: (r) => r._measurement == "probe" and (r._field == "dns_ms" or r._field == "connect_ms" or r._field == "tls_ms" or r._field == "first_byte_ms" or r._field == "total_ms"))
+  |> filter(fn: (r) => r.provider == "anthropic" and r.region == "eu-central")
+  |> group(columns: ["provider", "region", "_field"])
+  |> aggregateWindow(every: 5m, fn: (column, tables=<-) => tables |> quantile(q: 0.95, column: column, method: "estimate_tdigest", compression: 1000.0), createEmpty: false)
+  |> yield(name: "latency_q0.95")

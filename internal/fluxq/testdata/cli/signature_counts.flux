@@ -1,0 +1,8 @@
+from(bucket: "accesswatch/autogen")
+  |> range(start: -6h)
+  |> filter(fn: (r) => r._measurement == "probe" and r._field == "signature")
+  |> filter(fn: (r) => r.provider == "anthropic" and r.region == "eu-central")
+  |> duplicate(column: "_value", as: "signature")
+  |> group(columns: ["region", "class", "signature"])
+  |> aggregateWindow(every: 5m, fn: count, createEmpty: false)
+  |> yield(name: "signature_counts")

@@ -1,0 +1,8 @@
+from(bucket: "accesswatch/autogen")
+  |> range(start: v.timeRangeStart, stop: v.timeRangeStop)
+  |> filter(fn: (r) => r._measurement == "probe" and r._field == "ok")
+  |> filter(fn: (r) => r.provider =~ /^(?:${provider:regex})$/ and r.model =~ /^(?:${model:regex})$/ and r.region =~ /^(?:${region:regex})$/ and r.vantage =~ /^(?:${vantage:regex})$/)
+  |> filter(fn: (r) => exists r.model)
+  |> group(columns: ["provider", "model", "region"])
+  |> aggregateWindow(every: v.windowPeriod, fn: mean, createEmpty: false)
+  |> yield(name: "availability")

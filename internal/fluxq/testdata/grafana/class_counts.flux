@@ -1,0 +1,7 @@
+from(bucket: "accesswatch/autogen")
+  |> range(start: v.timeRangeStart, stop: v.timeRangeStop)
+  |> filter(fn: (r) => r._measurement == "probe" and r._field == "ok")
+  |> filter(fn: (r) => r.provider =~ /^(?:${provider:regex})$/ and r.model =~ /^(?:${model:regex})$/ and r.region =~ /^(?:${region:regex})$/ and r.vantage =~ /^(?:${vantage:regex})$/)
+  |> group(columns: ["region", "class"])
+  |> aggregateWindow(every: v.windowPeriod, fn: count, createEmpty: false)
+  |> yield(name: "class_counts")

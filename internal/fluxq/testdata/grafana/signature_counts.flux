@@ -1,0 +1,8 @@
+from(bucket: "accesswatch/autogen")
+  |> range(start: v.timeRangeStart, stop: v.timeRangeStop)
+  |> filter(fn: (r) => r._measurement == "probe" and r._field == "signature")
+  |> filter(fn: (r) => r.provider =~ /^(?:${provider:regex})$/ and r.model =~ /^(?:${model:regex})$/ and r.region =~ /^(?:${region:regex})$/ and r.vantage =~ /^(?:${vantage:regex})$/)
+  |> duplicate(column: "_value", as: "signature")
+  |> group(columns: ["region", "class", "signature"])
+  |> aggregateWindow(every: v.windowPeriod, fn: count, createEmpty: false)
+  |> yield(name: "signature_counts")

@@ -1,0 +1,259 @@
+package service
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"slices"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/accesswatch/accesswatch/alerting/detect"
+	"github.com/accesswatch/accesswatch/collector/api"
+	"github.com/accesswatch/accesswatch/collector/influx"
+	"github.com/accesswatch/accesswatch/collector/ingest"
+	"github.com/accesswatch/accesswatch/collector/store"
+	"github.com/accesswatch/accesswatch/internal/config"
+	"github.com/accesswatch/accesswatch/internal/metrics"
+	"github.com/accesswatch/accesswatch/internal/model"
+	"github.com/accesswatch/accesswatch/internal/push"
+	"github.com/accesswatch/accesswatch/probes/publish"
+	"github.com/accesswatch/accesswatch/probes/runner"
+	"github.com/accesswatch/accesswatch/probes/schedule"
+)
+
+// openCollecting opens what run and collector share: the store, InfluxDB, notifiers,
+// detection, and for a collector the push intake.
+func (s *Service) openCollecting(ctx context.Context) error {
+	cfg, o := s.o.Config, s.o
+	var err error
+	s.store, err = store.Open(ctx, store.Options{
+		Path: cfg.Store.Path, Retention: cfg.Store.Retention.D(), BatchSize: cfg.Store.BatchSize,
+		FlushInterval: cfg.Store.FlushInterval.D(), Now: o.Now, Logger: o.Logger.With("component", "store"),
+	})
+	if err != nil {
+		return err
+	}
+	if in := cfg.Store.Influx; in.URL != "" {
+		s.influx, err = influx.New(influx.Options{
+			URL: in.URL, Token: in.Token.Reveal(), Org: in.Org, Bucket: in.Bucket, BatchSize: in.BatchSize,
+			FlushInterval: in.FlushInterval.D(), BufferSize: in.Buffer, Now: o.Now, Logger: o.Logger.With("component", "influx"),
+		})
+		if err != nil {
+			return err
+		}
+		s.met.RegisterInflux(influxStats(s.influx, in.Buffer))
+	}
+	if s.notify, err = newDispatcher(cfg.Alerting, s.store, o.Logger.With("component", "notify"), o.Now); err != nil {
+		return err
+	}
+	s.met.RegisterNotifier(notifierStats(s.notify))
+	eng := detect.New(detect.Options{
+		FailAfter: cfg.Detection.FailAfter, RecoverAfter: cfg.Detection.RecoverAfter,
+		IncidentWindow: cfg.Alerting.IncidentWindow.D(), Now: o.Now,
+	})
+	if s.detect, err = newDetector(ctx, eng, s.store, o.Logger.With("component", "detect"), s.updates); err != nil {
+		return err
+	}
+	s.met.RegisterStore(storeStats(s.store))
+	if s.mode == config.ModeCollector {
+		var agents []ingest.Agent
+		for _, a := range cfg.Collector.Agents {
+			ag := ingest.Agent{ID: a.ID, Vantages: a.Vantages}
+			for _, t := range a.Tokens {
+				ag.Tokens = append(ag.Tokens, t.Reveal())
+			}
+			agents = append(agents, ag)
+		}
+		s.ingest, err = ingest.New(ingest.Options{
+			Agents: agents, Sink: s.store, OnFresh: s.fresh, MaxBodyBytes: int64(cfg.Collector.MaxBodyMiB) << 20,
+			Now: o.Now, Logger: o.Logger.With("component", "ingest"),
+		})
+		if err != nil {
+			return err
+		}
+		s.met.RegisterIngest(ingestStats(s.ingest))
+	}
+	return nil
+}
+
+// openProbing builds the vantages, the schedule and, for an agent, the publisher.
+func (s *Service) openProbing() error {
+	cfg, o := s.o.Config, s.o
+	ropts := runner.Options{Config: cfg, TLSConfig: o.TLSConfig, Now: o.Now, Logger: o.Logger.With("component", "runner")}
+	if s.geo != nil {
+		ropts.Geo = geoCountry{s.geo}
+	}
+	var err error
+	if s.runner, err = runner.New(ropts); err != nil {
+		return err
+	}
+	s.sched = schedule.New(schedule.Options{
+		Jitter: cfg.Probing.Jitter.D(), Concurrency: s.runner.Concurrency(), Logger: o.Logger, Now: o.Now,
+	})
+	sink := s.sink
+	if s.mode == config.ModeAgent {
+		a := cfg.Agent
+		s.pub, err = publish.New(publish.Options{
+			URL: a.CollectorURL, Agent: a.ID, Token: a.Token.Reveal(), SpoolDir: a.SpoolDir,
+			SpoolMaxBytes: int64(a.SpoolMaxMiB) << 20, BatchSize: a.BatchSize, FlushInterval: a.FlushInterval.D(),
+			Now: o.Now, Logger: o.Logger.With("component", "publish"),
+		})
+		if err != nil {
+			return err
+		}
+		s.met.RegisterSpool(spoolStats(s.pub))
+		sink = s.agentSink
+	}
+	return s.runner.Schedule(s.sched, s.runner.Targets("", ""), sink)
+}
+
+// handler is the HTTP surface of the mode.
+func (s *Service) handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{Registry: s.reg}))
+	if s.ingest != nil {
+		mux.Handle(push.Path, s.ingest)
+	}
+	aopts := api.Options{Logger: s.o.Logger.With("component", "api"), Now: s.o.Now}
+	if s.store != nil {
+		aopts.Store, aopts.Events = s.store, s.store
+		aopts.Status = api.StatusFunc(s.detect.status)
+	}
+	if s.geo != nil {
+		aopts.Geo = s.geo
+	}
+	if s.pub != nil {
+		aopts.Ready = s.agentReady
+	}
+	mux.Handle("/", api.New(aopts))
+	return mux
+}
+
+// sink takes a run's own results: store, InfluxDB, metrics, detection.
+func (s *Service) sink(rs []model.Result) {
+	now := s.o.Now()
+	for i := range rs {
+		rs[i].ReceivedAt = now
+		s.store.Add(rs[i])
+	}
+	s.fresh("", rs)
+}
+
+// fresh takes results stored for the first time (a run's own, or an agent's push).
+func (s *Service) fresh(_ string, rs []model.Result) {
+	if s.o.OnResults != nil {
+		s.o.OnResults(rs)
+	}
+	if s.influx != nil {
+		s.influx.Add(rs)
+	}
+	s.met.ObserveResults(rs)
+	if s.detect.observe(context.Background(), rs) {
+		s.met.SetAccessStates(s.detect.status())
+	}
+	s.met.SetVantages(s.vantageHealth())
+}
+
+// agentSink takes an agent's results: to the collector, and to the agent's own metrics.
+func (s *Service) agentSink(rs []model.Result) {
+	s.pub.Add(rs)
+	s.met.ObserveResults(rs)
+	if s.o.OnResults != nil {
+		s.o.OnResults(rs)
+	}
+}
+
+// agentReady fails /healthz when results are waiting in the spool and the collector has not
+// acknowledged anything for a while: the agent probes, but nobody hears it.
+func (s *Service) agentReady() error {
+	st := s.pub.Stats()
+	if st.SpoolResults == 0 {
+		return nil
+	}
+	since := st.LastSuccess
+	if since.IsZero() || s.o.Now().Sub(since) > collectorSilence {
+		return fmt.Errorf("collector unreachable: %d results spooled, last acknowledged push %s", st.SpoolResults, lastSeen(since))
+	}
+	return nil
+}
+
+// collectorSilence is how long an agent may go unacknowledged with results waiting before its
+// health check fails.
+const collectorSilence = 2 * time.Minute
+
+func lastSeen(t time.Time) string {
+	if t.IsZero() {
+		return "never"
+	}
+	return t.UTC().Format(time.RFC3339)
+}
+
+// updates hands event updates to the notifiers and the OnUpdates hook.
+func (s *Service) updates(us []model.EventUpdate) {
+	s.notify.Submit(us...)
+	if s.o.OnUpdates != nil {
+		s.o.OnUpdates(us)
+	}
+}
+
+// vantageHealth is every vantage's health as detection and verification see it.
+func (s *Service) vantageHealth() []metrics.VantageHealth {
+	byID := map[string]*metrics.VantageHealth{}
+	var out []metrics.VantageHealth
+	for _, v := range s.o.Config.Vantages {
+		out = append(out, metrics.VantageHealth{ID: v.ID, Region: v.Region, Country: v.Country, Healthy: true})
+	}
+	for i := range out {
+		byID[out[i].ID] = &out[i]
+	}
+	if s.runner != nil {
+		for _, vd := range s.runner.Verdicts() {
+			if h := byID[vd.Vantage]; h != nil {
+				h.Verified = vd.Err == "" && vd.Match
+			}
+		}
+	}
+	if s.detect != nil {
+		for _, vh := range s.detect.vantages() {
+			h := byID[vh.ID]
+			if h == nil {
+				out = append(out, metrics.VantageHealth{ID: vh.ID, Region: vh.Region})
+				h = &out[len(out)-1]
+				byID[vh.ID] = h
+			}
+			h.Healthy, h.LastSeen = vh.Healthy, vh.LastSeen
+		}
+	}
+	return out
+}
+
+// metricsOptions lists the label values known from the config, to pre-create series.
+func metricsOptions(cfg *config.Config, version string) metrics.Options {
+	o := metrics.Options{Version: version}
+	for _, v := range cfg.Vantages {
+		o.Vantages = append(o.Vantages, v.ID)
+		if !slices.Contains(o.Regions, v.Region) {
+			o.Regions = append(o.Regions, v.Region)
+		}
+	}
+	for _, p := range cfg.Providers {
+		o.Providers = append(o.Providers, p.ID)
+		for _, m := range p.Models {
+			if !slices.Contains(o.Models, m) {
+				o.Models = append(o.Models, m)
+			}
+		}
+	}
+	for _, w := range cfg.Alerting.Webhooks {
+		o.Receivers = append(o.Receivers, w.Name)
+	}
+	for _, sl := range cfg.Alerting.Slack {
+		o.Receivers = append(o.Receivers, sl.Name)
+	}
+	for _, a := range cfg.Collector.Agents {
+		o.Agents = append(o.Agents, a.ID)
+	}
+	return o
+}
