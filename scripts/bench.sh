@@ -4,7 +4,7 @@
 # /probe, a bare net/http loop, and an `accesswatch run` process; then the idle cost of 1,000
 # scheduled checks a minute. Prints figures and the ratios the issues ask for.
 # BENCH_SECONDS (default 10) sets each throughput window; IDLE_SECONDS (default 120; 0 skips it) the idle one;
-# BENCH_SKIP_GO=1 skips the Go micro-benchmarks.
+# BENCH_SKIP_GO=1 skips the Go micro-benchmarks; BENCH_SKIP_FLEET=1 the collector and spool figures.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -93,6 +93,38 @@ echo "== accesswatch run at 1,000 checks/minute (${IDLE_SECS}s)"
 "$OUT/bench" meter -db "$OUT/idle.db" -pid "$IDLEPID" -warmup 5s -d "${IDLE_SECS}s" -label idle | tee "$OUT/idle.txt"
 fi
 
+if [ -z "${BENCH_SKIP_FLEET:-}" ]; then
+  TOKEN=bench-agent-token-0123456789
+  echo "== collector ingest over HTTP into the embedded store (300,000 results, 4 pushers)"
+  cat > "$OUT/collector.yml" <<YML
+server: { listen: 127.0.0.1:19190 }
+store: { path: $OUT/collector.db }
+collector: { agents: [ { id: loadgen, tokens: ["$TOKEN"] } ] }
+YML
+  "$OUT/accesswatch" collector --config "$OUT/collector.yml" --log-level error & COLPID=$!; PIDS+=($COLPID)
+  for _ in $(seq 100); do curl -sf http://127.0.0.1:19190/healthz >/dev/null && break; sleep 0.1; done
+  "$OUT/bench" ingest -url http://127.0.0.1:19190 -token "$TOKEN" -c 4 -batch 1000 -n 300000 -label sqlite | tee "$OUT/sqlite.txt"
+  kill "$COLPID"; wait "$COLPID" 2>/dev/null || true
+
+  echo "== collector ingest over HTTP into InfluxDB 1.8.10 (200,000 results, until every point is written)"
+  # shellcheck source=scripts/influxd.sh
+  source scripts/influxd.sh
+  cat > "$OUT/collector-influx.yml" <<YML
+server: { listen: 127.0.0.1:19191 }
+store: { path: $OUT/collector-influx.db, influx: { url: "$INFLUX_URL", bucket: "$INFLUX_BUCKET", batch_size: 5000 } }
+collector: { agents: [ { id: loadgen, tokens: ["$TOKEN"] } ] }
+YML
+  "$OUT/accesswatch" collector --config "$OUT/collector-influx.yml" --log-level error & COLPID=$!; PIDS+=($COLPID)
+  for _ in $(seq 100); do curl -sf http://127.0.0.1:19191/healthz >/dev/null && break; sleep 0.1; done
+  "$OUT/bench" ingest -url http://127.0.0.1:19191 -token "$TOKEN" -c 4 -batch 1000 -n 200000 -label influx \
+    -influx-metrics http://127.0.0.1:19191/metrics | tee "$OUT/influx.txt"
+  kill "$COLPID"; wait "$COLPID" 2>/dev/null || true
+  influxd_stop
+
+  echo "== agent spool: 100,000 results replayed after an outage"
+  go test -run '^$' -bench BenchmarkSpoolReplay -benchtime 3x ./probes/publish | grep -E '^Benchmark' | tee "$OUT/replay.txt"
+fi
+
 echo "== summary"
 awk -v run="$RUN" -v bb="$BB" -v bare="$BARE" 'BEGIN {
   printf "run %.0f probes/s, blackbox %.0f, bare loop %.0f\n", run, bb, bare
@@ -100,4 +132,9 @@ awk -v run="$RUN" -v bb="$BB" -v bare="$BARE" 'BEGIN {
   printf "ratio run/bare     = %.2f (target >= 0.75)\n", run/bare
 }'
 grep -E 'run_peak_rss_mb|run_cpu_us_per_probe' "$OUT/run.txt" | sed 's/^/run: /'
+if [ -f "$OUT/sqlite.txt" ]; then
+  awk '/^sqlite_results_per_second/{printf "collector ingest into SQLite: %s results/s (target >= 50000)\n", $2}' "$OUT/sqlite.txt"
+  awk '/^influx_influx_results_per_second/{printf "collector ingest into InfluxDB 1.8: %s results/s end to end (target >= 20000)\n", $2}' "$OUT/influx.txt"
+  sed 's/^/spool replay: /' "$OUT/replay.txt"
+fi
 if [ -f "$OUT/idle.txt" ]; then grep -E 'idle_(rss|peak_rss)_mb|idle_cpu_percent|idle_probes' "$OUT/idle.txt" | sed 's/^/idle: /'; fi

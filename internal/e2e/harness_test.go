@@ -256,6 +256,21 @@ func (r *running) get(t *testing.T, path string, v any) {
 	}
 }
 
+// text fetches path as text.
+func (r *running) text(t *testing.T, path string) string {
+	t.Helper()
+	resp, err := http.Get(r.base + path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s: %d %s", path, resp.StatusCode, b)
+	}
+	return string(b)
+}
+
 // awaitStatus polls /api/v1/status (bounded) until ok accepts the targets.
 func (r *running) awaitStatus(t *testing.T, what string, within time.Duration, ok func(map[string]model.TargetStatus) bool) {
 	t.Helper()

@@ -125,6 +125,18 @@ func TestTimeline2026(t *testing.T) {
 			allIn(m, withdrawn, []string{"us"}, model.StateAvailable) && allIn(m, []string{control}, all, model.StateAvailable)
 	})
 
+	// Prometheus sees the same states.
+	metrics := run.text(t, "/metrics")
+	for _, want := range []string{
+		`accesswatch_access_state{model="claude-fable-5",provider="anthropic",region="india",state="revoked"} 1`,
+		`accesswatch_access_state{model="claude-fable-5",provider="anthropic",region="us",state="available"} 1`,
+		`accesswatch_vantage_healthy{region="us",vantage="us-proxied-1"} 0`,
+	} {
+		if !strings.Contains(metrics, want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+
 	// 2. Withdrawn for everyone: the same events widen to global.
 	for _, m := range withdrawn {
 		w.vendor.Withdraw(m, simvendor.Everyone)

@@ -241,9 +241,8 @@ func metricsOptions(cfg *config.Config, version string) metrics.Options {
 	for _, p := range cfg.Providers {
 		o.Providers = append(o.Providers, p.ID)
 		for _, m := range p.Models {
-			if !slices.Contains(o.Models, m) {
-				o.Models = append(o.Models, m)
-			}
+			// The real (provider, model) pairs, not their cross product.
+			o.Targets = append(o.Targets, metrics.Target{Provider: p.ID, Model: m})
 		}
 	}
 	for _, w := range cfg.Alerting.Webhooks {

@@ -202,6 +202,7 @@ func (s *Service) Run(ctx context.Context) error {
 	if s.runner != nil {
 		// Verify before the first probe, so no result counts for the wrong region.
 		s.runner.Verify(ctx)
+		s.met.SetVantages(s.vantageHealth())
 		s.sched.Start()
 		verifyBG = start(ctx, func(ctx context.Context) error { s.verifyLoop(ctx); return nil })
 	}

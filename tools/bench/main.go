@@ -30,13 +30,14 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/accesswatch/accesswatch/collector/ingest/ingestload"
 	"github.com/accesswatch/accesswatch/probes/vantage"
 	_ "modernc.org/sqlite"
 )
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: bench target|bare|blackbox|meter [flags]")
+		fmt.Fprintln(os.Stderr, "usage: bench target|bare|blackbox|meter|ingest [flags]")
 		os.Exit(2)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -51,6 +52,8 @@ func main() {
 		err = blackbox(ctx, os.Args[2:])
 	case "meter":
 		err = meter(ctx, os.Args[2:])
+	case "ingest":
+		err = ingestLoad(ctx, os.Args[2:])
 	default:
 		err = fmt.Errorf("unknown mode %q", os.Args[1])
 	}
@@ -310,4 +313,61 @@ func memKiB(pid int) (rss, hwm int64) {
 		}
 	}
 	return rss, hwm
+}
+
+// ingestLoad pushes synthetic results to a collector and reports the rate at which they were
+// accepted; with --metrics it also waits until the collector's InfluxDB writer has written them
+// all and reports that end-to-end rate.
+func ingestLoad(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("ingest", flag.ExitOnError)
+	base := fs.String("url", "", "collector base URL")
+	token := fs.String("token", "", "agent token")
+	agent := fs.String("agent", "loadgen", "agent id")
+	conc := fs.Int("c", 4, "concurrent pushers")
+	batch := fs.Int("batch", 1000, "results a push")
+	total := fs.Int("n", 200000, "results in all")
+	metricsURL := fs.String("influx-metrics", "", "collector /metrics URL: wait until InfluxDB has every point")
+	label := fs.String("label", "ingest", "prefix of the printed figures")
+	_ = fs.Parse(args)
+	var before float64
+	if *metricsURL != "" {
+		before = scrape(ctx, *metricsURL, "accesswatch_influx_points_written_total")
+	}
+	rep, err := ingestload.Run(ctx, *base, *token, *agent, *conc, *batch, *total)
+	if err != nil {
+		return fmt.Errorf("%v (%s)", err, rep)
+	}
+	pushed := time.Now()
+	fmt.Printf("%s_results_per_second %.0f\n%s_report %s\n", *label, rep.ResultsPerSec, *label, rep)
+	if *metricsURL == "" {
+		return nil
+	}
+	deadline := time.Now().Add(2 * time.Minute)
+	for time.Now().Before(deadline) {
+		if scrape(ctx, *metricsURL, "accesswatch_influx_points_written_total")-before >= float64(*total) {
+			// From the first push to the last point written.
+			fmt.Printf("%s_influx_results_per_second %.0f\n", *label, float64(*total)/(rep.Duration+time.Since(pushed)).Seconds())
+			return nil
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return fmt.Errorf("InfluxDB did not get all %d points within 2 minutes", *total)
+}
+
+// scrape reads one unlabelled sample from a Prometheus text exposition.
+func scrape(ctx context.Context, url, name string) float64 {
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, name+" "); ok {
+			f, _ := strconv.ParseFloat(strings.TrimSpace(v), 64)
+			return f
+		}
+	}
+	return 0
 }
