@@ -32,6 +32,13 @@ const (
 	whoamiPath           = "/api/v1/whoami"
 )
 
+// defaultStatusPage is each provider kind's machine-readable status page, where one is known
+// (providers.md §12).
+var defaultStatusPage = map[string]string{
+	"anthropic": "https://status.claude.com/api/v2/summary.json",
+	"openai":    "https://status.openai.com/api/v2/summary.json",
+}
+
 // defaultBaseURL is each provider kind's API root; openai_compatible has none.
 var defaultBaseURL = map[string]string{
 	"anthropic": "https://api.anthropic.com",
@@ -124,6 +131,9 @@ func (c *Config) providerDefaults(i int) {
 		ck := &pr.Checks[j]
 		cp := indexPath(pp+".checks", j)
 		c.defDur(&ck.Timeout, cp+".timeout", pr.Timeout.D())
+		if ck.Kind == model.CheckStatusPage {
+			defStr(&ck.URL, defaultStatusPage[pr.Kind])
+		}
 		if len(ck.Models) == 0 && ck.Kind != model.CheckStatusPage && c.omitted(cp+".models") {
 			ck.Models = slices.Clone(pr.Models)
 		}

@@ -280,6 +280,10 @@ providers:
 		`t.yml:1: collector.agents[1].tokens[0]: the same token is already used at collector.agents[0].tokens[0]`},
 	{"collector three tokens", "collector: {agents: [{id: a1, tokens: [abcdefghijklmnop1, abcdefghijklmnop2, abcdefghijklmnop3]}]}\n",
 		`t.yml:1: collector.agents[0].tokens: want one token, or two while rotating, got 3`},
+	{"status page of an unknown vendor", "vantages: [{id: v1, region: eu, country: DE}]\nproviders: [{id: p1, kind: mistral, models: [m1], checks: [{kind: status_page, schedule: '@every 5m'}]}]\n",
+		`t.yml:2: providers[0].checks[0].url: required: no status page is known for provider kind "mistral" (give its /api/v2/summary.json)`},
+	{"url on a probe check", "vantages: [{id: v1, region: eu, country: DE}]\nproviders: [{id: p1, kind: anthropic, models: [m1], checks: [{kind: models, schedule: '@every 5m', url: 'https://x.example'}]}]\n",
+		`t.yml:2: providers[0].checks[0].url: only status_page checks take a url`},
 	{"bool not a bool", "probing: {http2: maybe}\n" + minimal,
 		`t.yml:1: probing.http2: want true or false, got "maybe"`},
 

@@ -135,6 +135,9 @@ type Check struct {
 	Schedule string   `yaml:"schedule"` // required: cron with optional seconds field, descriptor (@hourly) or @every 60s
 	Models   []string `yaml:"models"`   // subset of the provider's models; default all (none for status_page)
 	Timeout  Duration `yaml:"timeout"`  // overrides the provider's (the default)
+	// URL is a status_page check's Statuspage-compatible summary.json; default by provider kind
+	// (anthropic and openai have known pages), required otherwise.
+	URL string `yaml:"url"`
 
 	Line int `yaml:"-"` // line in the config file (the provider's for the default check)
 }

@@ -94,7 +94,15 @@ func (v *validator) check(p string, pr Provider, ck Check) {
 		if len(ck.Models) > 0 {
 			v.add(p+".models", "not used by check kind %q", ck.Kind)
 		}
-	} else if !v.inherited(p+".models", slices.Equal(ck.Models, pr.Models)) {
+		if ck.URL == "" {
+			v.add(p+".url", "required: no status page is known for provider kind %q (give its /api/v2/summary.json)", pr.Kind)
+		} else {
+			v.optionalURL(p+".url", ck.URL)
+		}
+	} else if ck.URL != "" {
+		v.add(p+".url", "only status_page checks take a url")
+	}
+	if ck.Kind != model.CheckStatusPage && !v.inherited(p+".models", slices.Equal(ck.Models, pr.Models)) {
 		v.modelList(p+".models", ck.Models, pr.Models)
 	}
 	if !v.inherited(p+".timeout", ck.Timeout == pr.Timeout) {
