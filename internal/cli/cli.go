@@ -120,6 +120,19 @@ func parse(fs *flag.FlagSet, args []string) error {
 	return nil
 }
 
+// setup parses the flags, then builds the logger and loads the config the flags name.
+func setup(env Env, fs *flag.FlagSet, args []string, path, level *string) (*slog.Logger, *config.Config, error) {
+	if err := parse(fs, args); err != nil {
+		return nil, nil, err
+	}
+	log, err := newLogger(env.Stderr, *level)
+	if err != nil {
+		return nil, nil, err
+	}
+	cfg, err := config.Load(*path, env.LookupEnv)
+	return log, cfg, err
+}
+
 // newLogger builds the process logger: text on stderr at the given level.
 func newLogger(w io.Writer, level string) (*slog.Logger, error) {
 	var l slog.Level

@@ -8,7 +8,6 @@ import (
 	"sort"
 	"text/tabwriter"
 
-	"github.com/accesswatch/accesswatch/internal/config"
 	"github.com/accesswatch/accesswatch/internal/model"
 	"github.com/accesswatch/accesswatch/probes/runner"
 )
@@ -22,14 +21,7 @@ func probeCmd(ctx context.Context, env Env, args []string) error {
 	verifyFirst := fs.Bool("verify", false, "verify each vantage's egress country first (needs the echo URL reachable)")
 	control := fs.Bool("control", false, "also probe each vantage's control URL (probing.control_url)")
 	level := fs.String("log-level", "warn", "log level: debug, info, warn, error")
-	if err := parse(fs, args); err != nil {
-		return err
-	}
-	log, err := newLogger(env.Stderr, *level)
-	if err != nil {
-		return err
-	}
-	cfg, err := config.Load(*path, env.LookupEnv)
+	log, cfg, err := setup(env, fs, args, path, level)
 	if err != nil {
 		return err
 	}

@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 
-	"github.com/accesswatch/accesswatch/internal/config"
 	"github.com/accesswatch/accesswatch/internal/service"
 )
 
@@ -13,14 +12,7 @@ func serveCmd(mode string) func(ctx context.Context, env Env, args []string) err
 		fs := newFlags(env, mode, "--config FILE [--log-level info]")
 		path := fs.String("config", "accesswatch.yml", "config file")
 		level := fs.String("log-level", "info", "log level: debug, info, warn, error")
-		if err := parse(fs, args); err != nil {
-			return err
-		}
-		log, err := newLogger(env.Stderr, *level)
-		if err != nil {
-			return err
-		}
-		cfg, err := config.Load(*path, env.LookupEnv)
+		log, cfg, err := setup(env, fs, args, path, level)
 		if err != nil {
 			return err
 		}
