@@ -4,7 +4,8 @@
 # /probe, a bare net/http loop, and an `accesswatch run` process; then the idle cost of 1,000
 # scheduled checks a minute. Prints figures and the ratios the issues ask for.
 # BENCH_SECONDS (default 10) sets each throughput window; IDLE_SECONDS (default 120; 0 skips it) the idle one;
-# BENCH_SKIP_GO=1 skips the Go micro-benchmarks; BENCH_SKIP_FLEET=1 the collector and spool figures.
+# BENCH_SKIP_GO=1 skips the Go micro-benchmarks; BENCH_SKIP_FLEET=1 the collector and spool figures;
+# BENCH_SKIP_PUBLIC=1 the public API load test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -125,6 +126,11 @@ YML
   go test -run '^$' -bench BenchmarkSpoolReplay -benchtime 3x ./probes/publish | grep -E '^Benchmark' | tee "$OUT/replay.txt"
 fi
 
+if [ -z "${BENCH_SKIP_PUBLIC:-}" ]; then
+  echo "== public API: badges and /api/v1/status (1,000 targets) against a static file server, same bytes"
+  BENCH_HTTP=1 go test -count=1 -v -run TestServeRateVsStatic ./collector/public | grep -E 'req/s|ratio' | sed 's/^ *bench_test.go:[0-9]*: //' | tee "$OUT/public.txt"
+fi
+
 echo "== summary"
 awk -v run="$RUN" -v bb="$BB" -v bare="$BARE" 'BEGIN {
   printf "run %.0f probes/s, blackbox %.0f, bare loop %.0f\n", run, bb, bare
@@ -137,4 +143,5 @@ if [ -f "$OUT/sqlite.txt" ]; then
   awk '/^influx_influx_results_per_second/{printf "collector ingest into InfluxDB 1.8: %s results/s end to end (target >= 20000)\n", $2}' "$OUT/influx.txt"
   sed 's/^/spool replay: /' "$OUT/replay.txt"
 fi
+if [ -f "$OUT/public.txt" ]; then grep ratio "$OUT/public.txt" | sed 's/^/public: /; s/$/ (target >= 0.5)/'; fi
 if [ -f "$OUT/idle.txt" ]; then grep -E 'idle_(rss|peak_rss)_mb|idle_cpu_percent|idle_probes' "$OUT/idle.txt" | sed 's/^/idle: /'; fi

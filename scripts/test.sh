@@ -4,7 +4,9 @@
 #   - InfluxDB OSS 1.8.10, built with `go install` (cached) and started on a loopback port
 #     (scripts/influxd.sh); the InfluxDB integration tests read INFLUX_URL;
 #   - promtool from Debian's prometheus package, to check and unit-test the alerting rules
-#     (scripts/promtool.sh).
+#     (scripts/promtool.sh);
+#   - Debian's Chromium for the browser tests (scripts/chromium.sh); screenshots go to
+#     artifacts/screenshots.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export GOFLAGS="${GOFLAGS:-} -count=1"
@@ -16,5 +18,9 @@ trap 'influxd_stop' EXIT
 echo "InfluxDB 1.8.10 at $INFLUX_URL (bucket $INFLUX_BUCKET)"
 
 scripts/promtool.sh
+
+CHROMIUM=$(scripts/chromium.sh)
+export CHROMIUM
+export ARTIFACTS="${ARTIFACTS:-$(pwd)/artifacts}"
 
 go test -timeout 15m ./...

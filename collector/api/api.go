@@ -40,6 +40,8 @@ type Options struct {
 	Logger *slog.Logger
 	Now    func() time.Time // resolves relative since/until; default time.Now
 	Ready  func() error     // a non-nil error makes /healthz answer 503 with its text
+	// Claims, when set, lists vendor status-page claims, shown beside each event of the provider.
+	Claims func(ctx context.Context) ([]model.Claim, error)
 	// TrustedProxies are the peers whose X-Forwarded-For is believed. By default none:
 	// whoami reports the connection's own peer address.
 	TrustedProxies []netip.Prefix
@@ -53,6 +55,7 @@ type server struct {
 	log       *slog.Logger
 	now       func() time.Time
 	ready     func() error
+	claims    func(ctx context.Context) ([]model.Claim, error)
 	proxies   []netip.Prefix
 }
 
@@ -67,7 +70,7 @@ type server struct {
 // Unknown paths answer 404 and other methods 405, both as {"error":"..."}.
 func New(o Options) http.Handler {
 	s := &server{store: o.Store, statusSrc: o.Status, eventSrc: o.Events, geo: o.Geo, log: o.Logger, now: o.Now, ready: o.Ready,
-		proxies: o.TrustedProxies}
+		proxies: o.TrustedProxies, claims: o.Claims}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}

@@ -3,6 +3,7 @@ package api
 import (
 	"cmp"
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -93,8 +94,14 @@ func (s *server) status(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	body := statusBody{GeneratedAt: s.now().UTC(), Targets: []statusTarget{}}
-	for _, t := range s.statusSrc.Status() {
+	w.Header().Set("Cache-Control", "no-store")
+	writeJSON(w, http.StatusOK, statusOf(s.statusSrc.Status(), f, s.now()))
+}
+
+// statusOf is the body of GET /api/v1/status for the targets that f matches.
+func statusOf(ts []model.TargetStatus, f statusFilter, now time.Time) statusBody {
+	body := statusBody{GeneratedAt: now.UTC(), Targets: []statusTarget{}}
+	for _, t := range ts {
 		if !f.match(&t) {
 			continue
 		}
@@ -107,8 +114,13 @@ func (s *server) status(w http.ResponseWriter, r *http.Request) {
 		return cmp.Or(cmp.Compare(a.Provider, b.Provider), cmp.Compare(a.Model, b.Model),
 			cmp.Compare(a.Region, b.Region), cmp.Compare(a.Vantage, b.Vantage))
 	})
-	w.Header().Set("Cache-Control", "no-store")
-	writeJSON(w, http.StatusOK, body)
+	return body
+}
+
+// StatusJSON renders the unfiltered GET /api/v1/status body, for a pre-rendered snapshot that
+// serves the same bytes under load.
+func StatusJSON(ts []model.TargetStatus, now time.Time) ([]byte, error) {
+	return json.Marshal(statusOf(ts, statusFilter{}, now))
 }
 
 func nullTime(t time.Time) *time.Time {
@@ -118,10 +130,12 @@ func nullTime(t time.Time) *time.Time {
 	return &t
 }
 
-// eventView is an event on the wire: model.Event plus its duration so far.
+// eventView is an event on the wire: model.Event plus its duration so far and, beside what we
+// observed, what the vendor's own status page claims now.
 type eventView struct {
 	model.Event
-	DurationSeconds float64 `json:"duration_seconds"` // ended-started, or now-started while open
+	DurationSeconds float64       `json:"duration_seconds"` // ended-started, or now-started while open
+	VendorClaims    []model.Claim `json:"vendor_claims,omitempty"`
 }
 
 // eventKinds are the kinds the events route accepts as a filter.
@@ -228,13 +242,23 @@ func (s *server) events(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusInternalServerError, "query failed")
 		return
 	}
+	claims := map[string][]model.Claim{}
+	if s.claims != nil {
+		cs, err := s.claims(r.Context())
+		if err != nil {
+			s.log.Warn("api: events: vendor claims", "err", err) // the events stand without them
+		}
+		for _, c := range cs {
+			claims[c.Provider] = append(claims[c.Provider], c)
+		}
+	}
 	views := make([]eventView, len(es))
 	for i := range es {
 		e := es[i]
 		if e.Regions == nil {
 			e.Regions = []string{} // the wire promises an array
 		}
-		views[i] = eventView{Event: e, DurationSeconds: max(e.Duration(now), 0).Seconds()}
+		views[i] = eventView{Event: e, DurationSeconds: max(e.Duration(now), 0).Seconds(), VendorClaims: claims[e.Provider]}
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	writeJSON(w, http.StatusOK, map[string][]eventView{"events": views})

@@ -56,6 +56,7 @@ type insertBuf struct {
 	fresh []bool         // fresh[i]: result i was inserted now
 	args  []any
 	id    sql.RawBytes
+	daily map[rollupKey]rollupVal // the batch's rollup, by day
 }
 
 // maxPooledDocs bounds the document buffer kept for reuse, so one huge batch does not pin
@@ -73,6 +74,7 @@ func (s *Store) release(b *insertBuf) {
 	}
 	clear(b.args[:cap(b.args)])
 	clear(b.first)
+	clear(b.daily)
 	s.bufs.Put(b)
 }
 
@@ -188,6 +190,11 @@ func (s *Store) insertTx(ctx context.Context, rs []model.Result, b *insertBuf) (
 		}
 		inserted += n
 		args, b.chunk = args[:0], b.chunk[:0]
+	}
+	if inserted > 0 {
+		if err := s.rollup(ctx, tx, rs, b); err != nil {
+			return 0, err
+		}
 	}
 	if err := tx.Commit(); err != nil {
 		return 0, fmt.Errorf("store: commit insert: %w", err)

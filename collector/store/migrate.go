@@ -91,6 +91,44 @@ func migrations() []string {
 			PRIMARY KEY (receiver, dedup_key)
 		); -- a rowid table: Prune deletes by rowid in chunks
 		CREATE INDEX notify_log_sent ON notify_log (sent_ns);`,
+
+		// 3: read models for the public pages. daily rolls results up per (provider,
+		// model, region, UTC day) so uptime and history never scan results; day is days
+		// since the Unix epoch, worst_rank the worst state's rank (see stateRank). Control
+		// results and results without a model are not rolled up. Backfilled from results.
+		// claims holds the latest vendor claim per component, claim_history every one read.
+		`CREATE TABLE daily (
+			provider   TEXT    NOT NULL,
+			model      TEXT    NOT NULL,
+			region     TEXT    NOT NULL,
+			day        INTEGER NOT NULL,
+			ok         INTEGER NOT NULL,
+			total      INTEGER NOT NULL,
+			worst_rank INTEGER NOT NULL,
+			PRIMARY KEY (provider, model, region, day)
+		); -- a rowid table: Prune deletes by rowid in chunks
+		CREATE INDEX daily_day ON daily (day);
+		INSERT INTO daily (provider, model, region, day, ok, total, worst_rank)
+		SELECT provider, model, region, (time_ns - (((time_ns % 86400000000000) + 86400000000000) % 86400000000000)) / 86400000000000,
+			SUM(access = 'available'), COUNT(*), MAX(` + rankSQL + `)
+		FROM results WHERE "check" <> 'control' AND model <> ''
+		GROUP BY 1, 2, 3, 4;
+		CREATE TABLE claims (
+			provider     TEXT    NOT NULL,
+			component_id TEXT    NOT NULL,
+			checked_ns   INTEGER NOT NULL,
+			doc          TEXT    NOT NULL,
+			PRIMARY KEY (provider, component_id)
+		);
+		CREATE TABLE claim_history (
+			seq          INTEGER NOT NULL PRIMARY KEY,
+			provider     TEXT    NOT NULL,
+			component_id TEXT    NOT NULL,
+			status       TEXT    NOT NULL,
+			checked_ns   INTEGER NOT NULL,
+			doc          TEXT    NOT NULL
+		);
+		CREATE INDEX claim_history_checked ON claim_history (checked_ns);`,
 	}
 }
 

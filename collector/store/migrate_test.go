@@ -49,9 +49,11 @@ func TestMigrateFromEmpty(t *testing.T) {
 		t.Fatalf("SchemaVersion = %d, %v; want %d", v, err, len(migrations()))
 	}
 	got := strings.Join(schemaObjects(t, s.db), ", ")
-	want := "index event_regions_region, index events_ended, index events_incident, index events_started, " +
+	want := "index claim_history_checked, index daily_day, " +
+		"index event_regions_region, index events_ended, index events_incident, index events_started, " +
 		"index notify_log_sent, index results_provider_model_region_time, index results_time, " +
-		"index transitions_at, index transitions_target_at, table event_regions, table events, " +
+		"index transitions_at, index transitions_target_at, table claim_history, table claims, table daily, " +
+		"table event_regions, table events, " +
 		"table notify_log, table results, table schema_migrations, table state_kv, table transitions"
 	if got != want {
 		t.Errorf("schema objects = %s\nwant %s", got, want)

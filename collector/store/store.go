@@ -2,7 +2,9 @@
 // Go): probe Results with idempotent batched writes (Insert reports which results were
 // new, so a replayed batch feeds nothing downstream twice) and filtered newest-first queries
 // with an id cursor; detection's events, region transitions and state snapshot; and the
-// notifiers' log. It has versioned migrations and time-based retention.
+// notifiers' log; read models for the public pages (a per-day rollup kept by Insert, results
+// by id, a streaming oldest-first Export) and the vendors' status-page claims. It has
+// versioned migrations and time-based retention.
 //
 // Each row keeps the queryable fields in columns and the whole Result (or Event,
 // Transition) as JSON, so a field added to the model is stored before any column exists
@@ -70,7 +72,9 @@ type Store struct {
 	flushMu    sync.Mutex        // one Flush at a time, so Flush returns after earlier Adds are stored
 	writeMu    sync.Mutex        // one Insert transaction at a time; guards insertStmt
 	insertStmt *sql.Stmt         // prepared on first use
-	bufs       sync.Pool         // of *insertBuf
+	// rollupStmts are the daily upserts by row count, prepared on first use; guarded by writeMu.
+	rollupStmts map[int]*sql.Stmt
+	bufs        sync.Pool // of *insertBuf
 
 	closed  atomic.Bool
 	dropped atomic.Uint64
@@ -167,6 +171,9 @@ func (s *Store) Close() error {
 	s.writeMu.Lock()
 	if s.insertStmt != nil {
 		_ = s.insertStmt.Close()
+	}
+	for _, st := range s.rollupStmts {
+		_ = st.Close()
 	}
 	s.writeMu.Unlock()
 	return errors.Join(ferr, s.db.Close())

@@ -134,8 +134,9 @@ func (s *Store) flush(ctx context.Context) error {
 
 // Prune deletes what is older than Retention before the store's clock: results by Time,
 // ended events (with their regions) by EndedAt, transitions by At and notification log
-// entries by SentAt. Open events are never pruned. It reports how many rows it deleted
-// (event regions not counted). With Retention 0 it deletes nothing.
+// entries by SentAt, claim history by CheckedAt, and daily rollup rows whose whole UTC day
+// is older. Open events are never pruned. It reports how many rows it deleted (event
+// regions, claim history and daily rows not counted). With Retention 0 it deletes nothing.
 func (s *Store) Prune(ctx context.Context) (int64, error) {
 	if s.closed.Load() {
 		return 0, ErrClosed
@@ -155,6 +156,14 @@ func (s *Store) Prune(ctx context.Context) (int64, error) {
 		if err != nil {
 			return total, err
 		}
+	}
+	// The rollup and the claim history go too, uncounted: a daily row once its whole day
+	// is past the cutoff.
+	if _, err := s.deleteChunked(ctx, "daily", "day < ?", dayOf(cutoff)); err != nil {
+		return total, err
+	}
+	if _, err := s.deleteChunked(ctx, "claim_history", "checked_ns < ?", cutoff); err != nil {
+		return total, err
 	}
 	n, err := s.pruneEvents(ctx, cutoff)
 	return total + n, err

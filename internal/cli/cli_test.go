@@ -4,13 +4,16 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http/httptest"
 	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/accesswatch/accesswatch/collector/store"
 	"github.com/accesswatch/accesswatch/internal/model"
 	"github.com/accesswatch/accesswatch/internal/simvendor"
 )
@@ -150,5 +153,39 @@ func TestExampleConfigsPass(t *testing.T) {
 		if code, out, errOut := run(t, "", env, "config", "check", "--config", f); code != 0 {
 			t.Errorf("%s: exit %d\n%s%s", f, code, out, errOut)
 		}
+	}
+}
+
+func TestExportCommand(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "c.yml")
+	_ = os.WriteFile(cfg, []byte("store: {path: "+dir+"/aw.db}\ncollector: {agents: [{id: a, tokens: [abcdefghijklmnopq]}]}\n"), 0o644)
+	st, err := store.Open(context.Background(), store.Options{Path: dir + "/aw.db"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now().UTC()
+	var rs []model.Result
+	for i, region := range []string{"india", "us", "india"} {
+		at := now.Add(time.Duration(i-10) * time.Minute)
+		rs = append(rs, model.Result{ID: model.NewID(at), SchemaVersion: 1, Time: at, Vantage: "v-" + region, Region: region,
+			Provider: "anthropic", Model: "claude-fable-5", Check: model.CheckGenerate, RequestID: fmt.Sprintf("req_%d", i),
+			Classification: model.Classification{Class: model.ClassGeoBlocked, Access: model.AccessRevoked, Layer: model.LayerAPI, Signature: "s"}})
+	}
+	if err := st.Write(context.Background(), rs); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	code, out, errOut := run(t, "", nil, "export", "--config", cfg, "--region", "india", "--from", "1h")
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if code != 0 || len(lines) != 3 || !strings.HasPrefix(lines[0], "time,") || !strings.Contains(lines[1], "req_0") || !strings.Contains(lines[2], "req_2") {
+		t.Fatalf("exit %d, %d lines\n%s\n%s", code, len(lines), out, errOut)
+	}
+	code, out, _ = run(t, "", nil, "export", "--config", cfg, "--format", "jsonl", "--from", "1h")
+	if code != 0 || strings.Count(out, "\n") != 3 {
+		t.Fatalf("jsonl: exit %d\n%s", code, out)
+	}
+	if code, _, errOut := run(t, "", nil, "export", "--config", cfg, "--class", "nope"); code != 2 || !strings.Contains(errOut, `unknown class "nope"`) {
+		t.Fatalf("bad class: exit %d %s", code, errOut)
 	}
 }

@@ -58,6 +58,10 @@ func (c *Config) omitted(path string) bool { return c.src == nil || !c.src.set[p
 // safe to call again.
 func (c *Config) ApplyDefaults() {
 	defStr(&c.Server.Listen, defaultListen)
+	c.defDur(&c.Server.PageRefresh, "server.page_refresh", 30*time.Second)
+	if len(c.Server.FrameAncestors) == 0 && c.omitted("server.frame_ancestors") {
+		c.Server.FrameAncestors = []string{"*"}
+	}
 	defStr(&c.Store.Path, defaultStorePath)
 	c.defDur(&c.Store.Retention, "store.retention", defaultRetention)
 	c.defInt(&c.Store.BatchSize, "store.batch_size", defaultBatchSize)

@@ -24,7 +24,7 @@ func TestLoadExample(t *testing.T) {
 	models := []string{"claude-fable-5", "claude-mythos-5", "claude-sonnet-4-5"}
 	echo := "http://127.0.0.1:8080/api/v1/whoami"
 	want := &Config{
-		Server: Server{Listen: "127.0.0.1:8080"},
+		Server: Server{Listen: "127.0.0.1:8080", PageRefresh: Duration(30 * time.Second), FrameAncestors: []string{"*"}},
 		Store: Store{Path: "./data/accesswatch.db", Retention: Duration(90 * 24 * time.Hour),
 			BatchSize: 500, FlushInterval: Duration(time.Second)},
 		Probing: Probing{Timeout: Duration(10 * time.Second), Jitter: Duration(2 * time.Second),

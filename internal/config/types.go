@@ -28,6 +28,10 @@ type Config struct {
 // Server is the HTTP listener of run/collector.
 type Server struct {
 	Listen string `yaml:"listen"` // default 127.0.0.1:8080
+	// PageRefresh is how often the status page refreshes its sections in place; default 30s.
+	PageRefresh Duration `yaml:"page_refresh"`
+	// FrameAncestors may embed the /embed widget (CSP frame-ancestors); default ["*"].
+	FrameAncestors []string `yaml:"frame_ancestors"`
 }
 
 // Store configures the embedded SQLite store.

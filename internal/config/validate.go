@@ -45,6 +45,7 @@ type validator struct {
 func (c *Config) Validate() error {
 	v := &validator{c: c, name: c.sourceName(), lines: c.structLines()}
 	v.server()
+	v.serverPage()
 	v.store()
 	v.geoip()
 	v.probing()
@@ -129,6 +130,17 @@ func (v *validator) server() {
 	_, port, err := net.SplitHostPort(l)
 	if _, perr := strconv.ParseUint(port, 10, 16); err != nil || perr != nil {
 		v.add("server.listen", "want host:port like %q, got %q", defaultListen, l)
+	}
+}
+
+func (v *validator) serverPage() {
+	if r := v.c.Server.PageRefresh; r < Duration(time.Second) {
+		v.add("server.page_refresh", "must be at least 1s, got %q", r)
+	}
+	for i, a := range v.c.Server.FrameAncestors {
+		if a == "" || strings.ContainsAny(a, " ;,") {
+			v.add(indexPath("server.frame_ancestors", i), "want one CSP source like https://news.example.org, 'self' or *, got %q", a)
+		}
 	}
 }
 

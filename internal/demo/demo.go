@@ -152,7 +152,8 @@ func Run(ctx context.Context, o Options) error {
 
 	base := "http://" + svc.Addr()
 	fmt.Fprintf(o.Out, "accesswatch demo: simulated vendor at %s, 4 vantages (india, australia, europe, us) on 127.0.{1,2,3,4}.1\n", vsrv.URL)
-	fmt.Fprintf(o.Out, "API: %s/api/v1/results?provider=anthropic&limit=20   %s/api/v1/whoami   %s/healthz\n", base, base, base)
+	fmt.Fprintf(o.Out, "status page: %s/   badge: %s/badge/anthropic/claude-fable-5/india.svg   metrics: %s/metrics\n", base, base, base)
+	fmt.Fprintf(o.Out, "API: %s/api/v1/status   %s/api/v1/events   %s/api/v1/results?provider=anthropic&limit=20\n", base, base, base)
 	fmt.Fprintf(o.Out, "probing every %s; timeline step every %s\n\n", o.Every, o.Step)
 
 	err = play(runCtx, o, vendor, p, done)

@@ -11,9 +11,11 @@ import (
 
 	"github.com/accesswatch/accesswatch/alerting/detect"
 	"github.com/accesswatch/accesswatch/collector/api"
+	"github.com/accesswatch/accesswatch/collector/export"
 	"github.com/accesswatch/accesswatch/collector/influx"
 	"github.com/accesswatch/accesswatch/collector/ingest"
 	"github.com/accesswatch/accesswatch/collector/store"
+	"github.com/accesswatch/accesswatch/collector/web"
 	"github.com/accesswatch/accesswatch/internal/config"
 	"github.com/accesswatch/accesswatch/internal/metrics"
 	"github.com/accesswatch/accesswatch/internal/model"
@@ -57,6 +59,9 @@ func (s *Service) openCollecting(ctx context.Context) error {
 		return err
 	}
 	s.met.RegisterStore(storeStats(s.store))
+	if err := s.openPublic(); err != nil {
+		return err
+	}
 	if s.mode == config.ModeCollector {
 		var agents []ingest.Agent
 		for _, a := range cfg.Collector.Agents {
@@ -120,6 +125,7 @@ func (s *Service) handler() http.Handler {
 	if s.store != nil {
 		aopts.Store, aopts.Events = s.store, s.store
 		aopts.Status = api.StatusFunc(s.detect.status)
+		aopts.Claims = s.store.Claims
 	}
 	if s.geo != nil {
 		aopts.Geo = s.geo
@@ -127,7 +133,30 @@ func (s *Service) handler() http.Handler {
 	if s.pub != nil {
 		aopts.Ready = s.agentReady
 	}
-	mux.Handle("/", api.New(aopts))
+	apiHandler := api.New(aopts)
+	if s.store == nil { // an agent: health, whoami and metrics only
+		mux.Handle("/", apiHandler)
+		return mux
+	}
+	mux.Handle("/api/", apiHandler)
+	mux.Handle("/healthz", apiHandler)
+	mux.Handle("GET /api/v1/results/export", export.Handler(s.store, s.o.Now))
+	pub := s.public.Handler()
+	for _, p := range []string{"/badge/", "/api/v2/summary.json", "/api/v1/uptime"} {
+		mux.Handle(p, pub)
+	}
+	// The unfiltered status is served from the snapshot; filters go to the live handler.
+	mux.HandleFunc("GET /api/v1/status", func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.RawQuery == "" {
+			pub.ServeHTTP(w, r)
+			return
+		}
+		apiHandler.ServeHTTP(w, r)
+	})
+	mux.Handle("/", web.New(web.Options{
+		Source: pageSource{s}, Title: "accesswatch", Now: s.o.Now, Logger: s.o.Logger.With("component", "web"),
+		Refresh: s.o.Config.Server.PageRefresh.D(), FrameAncestors: s.o.Config.Server.FrameAncestors,
+	}))
 	return mux
 }
 
@@ -152,6 +181,7 @@ func (s *Service) fresh(_ string, rs []model.Result) {
 	s.met.ObserveResults(rs)
 	if s.detect.observe(context.Background(), rs) {
 		s.met.SetAccessStates(s.detect.status())
+		s.kickRebuild()
 	}
 	s.met.SetVantages(s.vantageHealth())
 }

@@ -27,6 +27,7 @@ import (
 	"github.com/accesswatch/accesswatch/alerting/notify"
 	"github.com/accesswatch/accesswatch/collector/influx"
 	"github.com/accesswatch/accesswatch/collector/ingest"
+	"github.com/accesswatch/accesswatch/collector/public"
 	"github.com/accesswatch/accesswatch/collector/store"
 	"github.com/accesswatch/accesswatch/internal/config"
 	"github.com/accesswatch/accesswatch/internal/geo"
@@ -77,6 +78,10 @@ type Service struct {
 	runner *runner.Runner      // run, agent
 	sched  *schedule.Scheduler // run, agent
 	pub    *publish.Publisher  // agent
+	public *public.Server      // run, collector: badges, summary.json, uptime
+	claims *schedule.Scheduler // run, collector: vendor status pages, when configured
+
+	rebuild chan struct{}
 
 	ln  net.Listener
 	srv *http.Server
@@ -168,8 +173,8 @@ func (b *background) stop() error {
 // Run serves until ctx is done, then shuts down in order.
 func (s *Service) Run(ctx context.Context) error {
 	var (
-		storeBG, influxBG, notifyBG, detectBG, pubBG *background
-		errs                                         []error
+		storeBG, influxBG, notifyBG, detectBG, pubBG, publicBG *background
+		errs                                                   []error
 	)
 	if s.store != nil {
 		storeBG = start(ctx, s.store.Run)
@@ -189,6 +194,15 @@ func (s *Service) Run(ctx context.Context) error {
 	}
 	if s.pub != nil {
 		pubBG = start(ctx, s.pub.Run)
+	}
+	if s.public != nil {
+		if err := s.public.Rebuild(ctx); err != nil {
+			s.log.Warn("building the public snapshot", "err", err)
+		}
+		publicBG = start(ctx, s.rebuildLoop)
+	}
+	if s.claims != nil {
+		s.claims.Start()
 	}
 	srvDone := make(chan error, 1)
 	go func() { srvDone <- s.srv.Serve(s.ln) }()
@@ -222,6 +236,9 @@ func (s *Service) Run(ctx context.Context) error {
 		}
 	}
 	_ = verifyBG.stop()
+	if s.claims != nil {
+		_ = s.claims.Stop(grace)
+	}
 	// No more intake: pushes are refused from here on, so agents keep them.
 	if err := s.srv.Shutdown(grace); err != nil {
 		s.log.Warn("stopping http server", "err", err)
@@ -234,6 +251,7 @@ func (s *Service) Run(ctx context.Context) error {
 		errs = append(errs, s.pub.Close())
 	}
 	_ = detectBG.stop() // saves the detection state after the last result
+	_ = publicBG.stop()
 	errs = append(errs, notifyBG.stop(), influxBG.stop(), storeBG.stop())
 	s.close()
 	return errors.Join(errs...)
