@@ -101,6 +101,12 @@ func (c *Config) ApplyDefaults() {
 		}
 	}
 	c.defInt(&c.Collector.MaxBodyMiB, "collector.max_body_mib", 16)
+	if c.Grafana.URL != "" {
+		defStr(&c.Grafana.Folder, "accesswatch")
+		if c.omitted("grafana.annotations") {
+			c.Grafana.Annotations = true
+		}
+	}
 
 	a := &c.Alerting
 	c.defDur(&a.GroupWait, "alerting.group_wait", defaultGroupWait)

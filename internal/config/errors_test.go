@@ -284,6 +284,8 @@ providers:
 		`t.yml:2: providers[0].checks[0].url: required: no status page is known for provider kind "mistral" (give its /api/v2/summary.json)`},
 	{"url on a probe check", "vantages: [{id: v1, region: eu, country: DE}]\nproviders: [{id: p1, kind: anthropic, models: [m1], checks: [{kind: models, schedule: '@every 5m', url: 'https://x.example'}]}]\n",
 		`t.yml:2: providers[0].checks[0].url: only status_page checks take a url`},
+	{"grafana without token", "grafana: {url: 'http://127.0.0.1:3000'}\n" + minimal,
+		`t.yml:1: grafana.token: required: a Grafana service-account token`},
 	{"bool not a bool", "probing: {http2: maybe}\n" + minimal,
 		`t.yml:1: probing.http2: want true or false, got "maybe"`},
 

@@ -136,7 +136,7 @@ providers:
 	}
 	// Keys are never expanded: a key written as ${X} stays unknown.
 	_, err = Parse([]byte("${KEY}: 1\n"+minimal), "t.yml", env)
-	if want := "t.yml:1: ${KEY}: unknown key (want one of server, store, geoip, probing, vantages, providers, detection, alerting, agent, collector)"; err == nil || err.Error() != want {
+	if want := "t.yml:1: ${KEY}: unknown key (want one of server, store, geoip, probing, vantages, providers, detection, alerting, grafana, agent, collector)"; err == nil || err.Error() != want {
 		t.Errorf("expanded key: %v, want %s", err, want)
 	}
 }

@@ -14,6 +14,7 @@ type Config struct {
 	Providers []Provider `yaml:"providers"`
 	Detection Detection  `yaml:"detection"`
 	Alerting  Alerting   `yaml:"alerting"`
+	Grafana   Grafana    `yaml:"grafana"`   // dashboards publishing and event annotations
 	Agent     Agent      `yaml:"agent"`     // for `accesswatch agent`
 	Collector Collector  `yaml:"collector"` // for `accesswatch collector`
 
@@ -53,6 +54,16 @@ type Influx struct {
 	BatchSize     int      `yaml:"batch_size"`     // points a write; default 1000
 	FlushInterval Duration `yaml:"flush_interval"` // default 1s
 	Buffer        int      `yaml:"buffer"`         // points held while InfluxDB is slow or down; default 100000, oldest dropped beyond
+}
+
+// Grafana is where `accesswatch dashboards publish` puts the dashboards and where the collector
+// posts an annotation for every event.
+type Grafana struct {
+	URL    string `yaml:"url"`
+	Token  Secret `yaml:"token"`  // a service-account token
+	Folder string `yaml:"folder"` // default accesswatch
+	// Annotations posts every event update as an annotation; default true when url is set.
+	Annotations bool `yaml:"annotations"`
 }
 
 // Agent is where an agent pushes its results.

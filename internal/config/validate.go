@@ -56,6 +56,7 @@ func (c *Config) Validate() error {
 	v.influx()
 	v.agent()
 	v.collector()
+	v.grafana()
 	if len(v.errs) == 0 {
 		return nil
 	}

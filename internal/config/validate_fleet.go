@@ -120,3 +120,17 @@ func (c *Config) Require(mode string) error {
 	}
 	return nil
 }
+
+func (v *validator) grafana() {
+	g := v.c.Grafana
+	if g.URL == "" {
+		if g.Token != "" || g.Folder != "" {
+			v.add("grafana.url", "required when grafana is configured")
+		}
+		return
+	}
+	v.optionalURL("grafana.url", g.URL)
+	if g.Token == "" {
+		v.add("grafana.token", "required: a Grafana service-account token")
+	}
+}
