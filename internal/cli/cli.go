@@ -38,6 +38,7 @@ func commands() []command {
 		{"agent", "probe from this host's vantages on schedule and push the results to a collector", serveCmd(config.ModeAgent)},
 		{"collector", "accept agents' results, store, detect, alert, serve the API", serveCmd(config.ModeCollector)},
 		{"probe", "run one round of probes now and print the results", probeCmd},
+		{"dashboards", "dashboards export --out DIR | dashboards publish --config F: the Grafana dashboards", dashboardsCmd},
 		{"export", "write stored results as CSV or JSON lines, for citing and checking", exportCmd},
 		{"classify", "read a vendor answer (status, headers, body) and print its classification", classifyCmd},
 		{"config", "config check: validate a config and print the resolved probe plan", configCmd},

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/accesswatch/accesswatch/alerting/grafana"
 	"github.com/accesswatch/accesswatch/alerting/notify"
 	"github.com/accesswatch/accesswatch/alerting/slack"
 	"github.com/accesswatch/accesswatch/alerting/webhook"
@@ -15,8 +16,15 @@ import (
 
 // newDispatcher builds the receivers of cfg.Alerting and a dispatcher that logs every delivery
 // in the store, so each update is announced once per receiver across restarts.
-func newDispatcher(a config.Alerting, st *store.Store, log *slog.Logger, now func() time.Time) (*notify.Dispatcher, error) {
+func newDispatcher(a config.Alerting, g config.Grafana, st *store.Store, log *slog.Logger, now func() time.Time) (*notify.Dispatcher, error) {
 	var ns []notify.Notifier
+	if g.URL != "" && g.Annotations {
+		n, err := grafana.New(grafana.Options{URL: g.URL, Token: g.Token, Now: now})
+		if err != nil {
+			return nil, fmt.Errorf("grafana: %w", err)
+		}
+		ns = append(ns, n)
+	}
 	for _, s := range a.Slack {
 		n, err := slack.New(slack.Options{Name: s.Name, WebhookURL: s.WebhookURL, Token: s.Token, Channel: s.Channel, APIURL: s.APIURL, Now: now})
 		if err != nil {

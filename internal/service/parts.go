@@ -47,7 +47,7 @@ func (s *Service) openCollecting(ctx context.Context) error {
 		}
 		s.met.RegisterInflux(influxStats(s.influx, in.Buffer))
 	}
-	if s.notify, err = newDispatcher(cfg.Alerting, s.store, o.Logger.With("component", "notify"), o.Now); err != nil {
+	if s.notify, err = newDispatcher(cfg.Alerting, cfg.Grafana, s.store, o.Logger.With("component", "notify"), o.Now); err != nil {
 		return err
 	}
 	s.met.RegisterNotifier(notifierStats(s.notify))
