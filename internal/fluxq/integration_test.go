@@ -176,6 +176,7 @@ func TestQueriesAgainstInfluxDB(t *testing.T) {
 		{"vantage_last_seen", checkLastSeen},
 		{"access", checkAccess},
 		{"exact_filter", checkExactFilter},
+		{"tag_values", checkTagValues},
 	} {
 		t.Run(c.name, func(t *testing.T) { c.check(t, fx) })
 	}
@@ -263,6 +264,21 @@ func checkLastSeen(t *testing.T, fx *fixture) {
 		v := fmt.Sprint(x["vantage"])
 		if !tm(t, x["_time"]).Equal(want[v]) || x["region"] == nil || x["country"] == nil {
 			t.Errorf("%s: %v, want last seen %v", v, x, want[v])
+		}
+	}
+}
+
+// checkTagValues runs the dashboards' template-variable query: every provider this run wrote is
+// offered (the range of TagValues starts at the range's start and runs to now).
+func checkTagValues(t *testing.T, fx *fixture) {
+	got := map[string]bool{}
+	for _, x := range run(t, fx.d, fluxq.TagValues(fx.d.bucket, influx.TagProvider, fx.r)) {
+		got[fmt.Sprint(x["_value"])] = true
+	}
+	for _, x := range fx.rs {
+		if !got[x.Provider] {
+			t.Errorf("provider %q not among the tag values %v", x.Provider, got)
+			return
 		}
 	}
 }

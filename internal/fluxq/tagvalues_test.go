@@ -17,7 +17,7 @@ func TestTagValues(t *testing.T) {
 			if err := Check(q); err != nil {
 				t.Errorf("Check: %v\n%s", err, q)
 			}
-			if !strings.Contains(q, `tag: "`+tag+`"`) {
+			if !strings.Contains(q, `distinct(column: "`+tag+`")`) {
 				t.Errorf("query does not ask for tag %q:\n%s", tag, q)
 			}
 			golden(t, filepath.Join("testdata", "grafana", "tag_values_"+tag+".flux"), q)

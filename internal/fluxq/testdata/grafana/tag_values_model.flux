@@ -1,8 +1,6 @@
-import "influxdata/influxdb/schema"
-
-schema.tagValues(
-  bucket: "accesswatch/autogen",
-  tag: "model",
-  predicate: (r) => r._measurement == "probe" and exists r.model,
-  start: v.timeRangeStart,
-)
+from(bucket: "accesswatch/autogen")
+  |> range(start: v.timeRangeStart)
+  |> filter(fn: (r) => r._measurement == "probe" and exists r.model)
+  |> keep(columns: ["model"])
+  |> group()
+  |> distinct(column: "model")

@@ -1,8 +1,6 @@
-import "influxdata/influxdb/schema"
-
-schema.tagValues(
-  bucket: "accesswatch/autogen",
-  tag: "provider",
-  predicate: (r) => r._measurement == "probe" and exists r.provider,
-  start: v.timeRangeStart,
-)
+from(bucket: "accesswatch/autogen")
+  |> range(start: v.timeRangeStart)
+  |> filter(fn: (r) => r._measurement == "probe" and exists r.provider)
+  |> keep(columns: ["provider"])
+  |> group()
+  |> distinct(column: "provider")

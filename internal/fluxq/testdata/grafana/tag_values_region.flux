@@ -1,8 +1,6 @@
-import "influxdata/influxdb/schema"
-
-schema.tagValues(
-  bucket: "accesswatch/autogen",
-  tag: "region",
-  predicate: (r) => r._measurement == "probe" and exists r.region,
-  start: v.timeRangeStart,
-)
+from(bucket: "accesswatch/autogen")
+  |> range(start: v.timeRangeStart)
+  |> filter(fn: (r) => r._measurement == "probe" and exists r.region)
+  |> keep(columns: ["region"])
+  |> group()
+  |> distinct(column: "region")

@@ -1,8 +1,6 @@
-import "influxdata/influxdb/schema"
-
-schema.tagValues(
-  bucket: "accesswatch/autogen",
-  tag: "vantage",
-  predicate: (r) => r._measurement == "probe" and exists r.vantage,
-  start: v.timeRangeStart,
-)
+from(bucket: "accesswatch/autogen")
+  |> range(start: v.timeRangeStart)
+  |> filter(fn: (r) => r._measurement == "probe" and exists r.vantage)
+  |> keep(columns: ["vantage"])
+  |> group()
+  |> distinct(column: "vantage")
