@@ -2,9 +2,13 @@ package e2e
 
 import (
 	"fmt"
+	"io"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -30,6 +34,7 @@ alerting:
   group_wait: 300ms
   webhooks: [ { url: "{{HOOK}}/hook", secret: "${HOOK_SECRET}" } ]
   slack: [ { name: newsroom, token: xoxb-e2e-token, channel: "#access", api_url: "{{SLACK}}/" } ]
+grafana: { url: "{{GRAFANA}}", token: glsa_e2e_token }
 vantages:
 `)
 	for _, v := range vantages {
@@ -80,7 +85,20 @@ func TestTimeline2026(t *testing.T) {
 	w := newWorld(t, append(slices.Clone(withdrawn), control)...)
 	hook := newReceiver(t)
 	sl := newFakeSlack(t, "xoxb-e2e-token")
-	run := w.start(t, strings.ReplaceAll(fleetConfig(deadAddr(t)), "{{SLACK}}", sl.srv.URL), hook.srv.URL)
+	var annMu sync.Mutex
+	var annotations []string
+	graf := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		if r.URL.Path == "/api/annotations" && r.Header.Get("Authorization") == "Bearer glsa_e2e_token" {
+			annMu.Lock()
+			annotations = append(annotations, string(b))
+			annMu.Unlock()
+		}
+		fmt.Fprint(w, `{"id":1,"message":"Annotation added"}`)
+	}))
+	defer graf.Close()
+	cfgText := strings.NewReplacer("{{SLACK}}", sl.srv.URL, "{{GRAFANA}}", graf.URL).Replace(fleetConfig(deadAddr(t)))
+	run := w.start(t, cfgText, hook.srv.URL)
 	all := []string{"australia", "europe", "india", "us"}
 	models := append(slices.Clone(withdrawn), control)
 
@@ -196,6 +214,18 @@ func TestTimeline2026(t *testing.T) {
 	if len(opening) != 1 || closing[0].ThreadTS != opening[0].TS || opening[0].Channel != "#access" {
 		t.Errorf("slack: openings %+v, restorations %+v; want one opening naming both models and the restoration in its thread", opening, closing)
 	}
+
+	// Grafana got an annotation for the revocation and one spanning it once restored.
+	waitFor(t, "grafana annotations", 10*time.Second, func() bool {
+		annMu.Lock()
+		defer annMu.Unlock()
+		var opened, closed bool
+		for _, a := range annotations {
+			opened = opened || strings.Contains(a, `"revoked"`) && strings.Contains(a, `"claude-fable-5"`)
+			closed = closed || strings.Contains(a, `"restored"`) && strings.Contains(a, `"timeEnd"`)
+		}
+		return opened && closed
+	})
 
 	// Nothing else was announced: no event for the control model, no outage from the dead proxy.
 	for _, d := range hook.deliveries() {
