@@ -9,7 +9,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
@@ -191,7 +190,7 @@ func (n *Notifier) post(ctx context.Context, u model.EventUpdate) error {
 	}
 	err = notify.Scrub(fmt.Errorf("grafana: annotate %s: HTTP %d: %s", notify.UpdateKey(u), code, message(msg)), n.token)
 	if code == http.StatusTooManyRequests || code == http.StatusRequestTimeout || code >= 500 {
-		return notify.Retryable(err, retryAfter(resp.Header.Get("Retry-After"), n.now()))
+		return notify.Retryable(err, notify.ParseRetryAfter(resp.Header.Get("Retry-After"), n.now()))
 	}
 	return notify.Permanent(err)
 }
@@ -207,19 +206,4 @@ func message(b []byte) string {
 		s = s[:200] + "…"
 	}
 	return s
-}
-
-// retryAfter reads Retry-After (seconds or an HTTP date), capped at notify.MaxRetryAfter.
-func retryAfter(h string, now time.Time) time.Duration {
-	h = strings.TrimSpace(h)
-	if s, err := strconv.ParseInt(h, 10, 64); err == nil {
-		if s <= 0 {
-			return 0
-		}
-		return time.Duration(min(s, int64(notify.MaxRetryAfter/time.Second))) * time.Second
-	}
-	if t, err := http.ParseTime(h); err == nil && t.After(now) {
-		return min(t.Sub(now), notify.MaxRetryAfter)
-	}
-	return 0
 }

@@ -164,7 +164,7 @@ func (n *Notifier) status(resp *http.Response, snippet []byte) error {
 	}
 	err = n.scrub(err)
 	if code == http.StatusTooManyRequests || code == http.StatusRequestTimeout || code >= 500 {
-		return notify.Retryable(err, parseRetryAfter(resp.Header.Get("Retry-After"), n.now()))
+		return notify.Retryable(err, notify.ParseRetryAfter(resp.Header.Get("Retry-After"), n.now()))
 	}
 	return notify.Permanent(err)
 }
@@ -198,22 +198,4 @@ func (n *Notifier) scrub(err error) error {
 		}
 	}
 	return notify.Scrub(err, secrets...)
-}
-
-// parseRetryAfter reads Retry-After as seconds or an HTTP date; 0 when absent or unreadable.
-func parseRetryAfter(h string, now time.Time) time.Duration {
-	h = strings.TrimSpace(h)
-	if h == "" {
-		return 0
-	}
-	if s, err := strconv.ParseInt(h, 10, 64); err == nil {
-		if s <= 0 {
-			return 0
-		}
-		return time.Duration(min(s, int64(notify.MaxRetryAfter/time.Second))) * time.Second
-	}
-	if t, err := http.ParseTime(h); err == nil && t.After(now) {
-		return min(t.Sub(now), notify.MaxRetryAfter)
-	}
-	return 0
 }

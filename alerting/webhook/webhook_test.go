@@ -335,7 +335,7 @@ func TestParseRetryAfter(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.h, func(t *testing.T) {
-			if got := parseRetryAfter(tt.h, now); got != tt.want {
+			if got := notify.ParseRetryAfter(tt.h, now); got != tt.want {
 				t.Errorf("parseRetryAfter(%q) = %v, want %v", tt.h, got, tt.want)
 			}
 		})
@@ -347,7 +347,7 @@ func FuzzParseRetryAfter(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, h string) {
-		if d := parseRetryAfter(h, t0); d < 0 || d > notify.MaxRetryAfter {
+		if d := notify.ParseRetryAfter(h, t0); d < 0 || d > notify.MaxRetryAfter {
 			t.Errorf("parseRetryAfter(%q) = %v out of [0, %v]", h, d, notify.MaxRetryAfter)
 		}
 	})
