@@ -26,6 +26,7 @@ const (
 	ReasonAwaiting         = "awaiting confirmation"
 	ReasonDisagree         = "vantages disagree"
 	ReasonMismatch         = "egress country mismatch"
+	ReasonNeverAvailable   = "model never seen available: check the model id and the key's access"
 	reasonControlPrefix    = "control failed: "
 )
 

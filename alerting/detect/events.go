@@ -82,6 +82,7 @@ func (e *Engine) evalEvents(t *target, at time.Time, out *[]model.EventUpdate) {
 			e.updateEvent(oe, g, members, known, at, out)
 		}
 	}
+	e.evalRetirement(t, at, out) // after a revocation it may have turned into
 }
 
 func kindScope(g int, members, known int) (kind, scope string) {

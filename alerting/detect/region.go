@@ -23,6 +23,10 @@ type region struct {
 	Vantages    int         `json:"vantages,omitempty"`
 	Sample      string      `json:"sample,omitempty"`
 	Evidence    []string    `json:"evidence,omitempty"`
+	Retire      *retirement `json:"retire,omitempty"` // a retirement date its lists announce (retire.go)
+	// SeenAvailable: some vantage of the region saw the model available once. A model never
+	// seen available anywhere cannot have been withdrawn (see observeView).
+	SeenAvailable bool `json:"seen_available,omitempty"`
 
 	members []*view
 	target  *target
@@ -36,6 +40,18 @@ type target struct {
 	events          [nGroups]*openEvent
 	pending         bool // events to judge at the end of a batch, as of pendingAt
 	pendingAt       time.Time
+
+	retire *openEvent // the open deprecation event (retire.go)
+}
+
+// seenAvailable reports whether any region saw the model available once.
+func (t *target) seenAvailable() bool {
+	for _, rg := range t.regions {
+		if rg.SeenAvailable {
+			return true
+		}
+	}
+	return false
 }
 
 func (rg *region) status() model.TargetStatus {
@@ -163,6 +179,7 @@ func (e *Engine) evalRegion(rg *region, out *[]model.EventUpdate) {
 	from := rg.State
 	rg.Since = laterOf(rg.Since, majoritySince(rg.members, next, fault, n))
 	rg.Decided, rg.State, rg.Misconf, rg.Sample = true, next, misconf, sample
+	rg.SeenAvailable = rg.SeenAvailable || next == model.StateAvailable || next == model.StateRevoked
 	rg.Evidence = rg.Evidence[:0]
 	for _, vw := range rg.members {
 		if agrees(vw, next, fault) {

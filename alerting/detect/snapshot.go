@@ -73,6 +73,9 @@ func (e *Engine) Restore(b []byte) error {
 			n.targets[k] = &target{provider: rg.Provider, model: rg.Model}
 		}
 		rg.target = n.targets[k]
+		// As region evaluation keeps it (and for snapshots from before seen_available): a region
+		// decided available or revoked saw the model.
+		rg.SeenAvailable = rg.SeenAvailable || rg.Decided && (rg.State == model.StateAvailable || rg.State == model.StateRevoked)
 		n.addRegion(rg)
 	}
 	for _, vw := range s.Views {
@@ -112,6 +115,9 @@ func (n *Engine) restoreView(vw *view) error {
 func (n *Engine) restoreEvent(oe *openEvent) error {
 	if oe == nil || oe.Event.ID == "" || n.open[oe.Event.ID] != nil || oe.Event.EndedAt != nil {
 		return fmt.Errorf("detect: restore: bad, closed or duplicate event")
+	}
+	if oe.Group == groupDeprecation {
+		return n.restoreRetirement(oe)
 	}
 	if oe.Group == groupVantage {
 		v := n.vantages[oe.Event.Vantage]

@@ -200,3 +200,52 @@ func TestRegionSinceIsWhenTheMajorityFormed(t *testing.T) {
 		t.Errorf("transitions not drained: %+v", again)
 	}
 }
+
+// TestModelNeverSeenAvailable: a model answered "does not exist" from the start (a misspelt id,
+// a usage tier our key lacks) was never withdrawn: it is unknown and ours to check, and opens no
+// revocation. Once seen available anywhere, the same answer in a region is a revocation.
+func TestModelNeverSeenAvailable(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, Options{})
+	for range 3 {
+		h.round(fourRegions, "p", []string{"typo"}, func(vp, string) model.Class { return gone })
+	}
+	for _, v := range fourRegions {
+		st := h.region("p", "typo", v.region)
+		if st.State != model.StateUnknown || st.Reason != ReasonNeverAvailable {
+			t.Errorf("%s: state %s (%s), want unknown (%s)", v.region, st.State, st.Reason, ReasonNeverAvailable)
+		}
+	}
+	for _, u := range h.updates {
+		if u.Event.Kind == "revoked" {
+			t.Fatalf("a model never seen available opened %s", u.Event.Kind)
+		}
+	}
+
+	h.round(fourRegions, "p", []string{"m"}, func(vp, string) model.Class { return ok })
+	h.round(fourRegions, "p", []string{"m"}, func(vp, string) model.Class { return ok })
+	decide := func(v vp, _ string) model.Class {
+		if v.region == "india" {
+			return gone
+		}
+		return ok
+	}
+	h.round(fourRegions, "p", []string{"m"}, decide)
+	h.round(fourRegions, "p", []string{"m"}, decide)
+	if st := h.region("p", "m", "india"); st.State != model.StateRevoked {
+		t.Errorf("india after the model was seen: %s (%s), want revoked", st.State, st.Reason)
+	}
+
+	// The memory survives a restart.
+	snap, err := h.e.Snapshot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	e2 := New(Options{})
+	if err := e2.Restore(snap); err != nil {
+		t.Fatal(err)
+	}
+	if !e2.targets[tkey{"p", "m"}].seenAvailable() || e2.targets[tkey{"p", "typo"}].seenAvailable() {
+		t.Error("seen-available not kept across a restore")
+	}
+}

@@ -45,6 +45,9 @@ func (l *lane) observe(r *model.Result, o *Options) bool {
 	reason := ""
 	if s == model.StateUnknown {
 		reason = cmp.Or(string(r.Class), "unclassified")
+		if misconf && r.Class == model.ClassModelUnavailable {
+			reason = ReasonNeverAvailable
+		}
 	}
 	l.LastChecked = r.Time
 	if l.Decided && s == l.State && misconf == l.Misconf {
@@ -182,9 +185,21 @@ func (e *Engine) observeView(v *vantage, r *model.Result, out *[]model.EventUpda
 	if r.Time.Before(l.LastChecked) {
 		return
 	}
+	switch {
+	case r.Access == model.AccessAvailable:
+		vw.region.SeenAvailable = true
+	case r.Class == model.ClassModelUnavailable && r.Access == model.AccessRevoked && !vw.region.target.seenAvailable():
+		// "Does not exist or you do not have access to it" is also what a vendor says of a model
+		// our key was never given (a usage tier, a project setting) or a misspelt id. Withdrawn
+		// needs a model that was there: until it is seen available once, this is ours to check.
+		c := *r
+		c.Access = model.AccessMisconfigured
+		r = &c
+	}
 	l.observe(r, &e.o)
 	vw.derive()
 	if v.counts() {
 		e.touchRegion(vw.region, out)
 	}
+	e.observeRetirement(v, vw.region, r, out)
 }

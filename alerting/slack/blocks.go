@@ -22,8 +22,13 @@ func summary(phase string, evs []model.Event, now time.Time) []*slack.TextBlockO
 		what = changeText(evs)
 	case model.PhaseClosed:
 		done := "Recovered"
-		if c == model.EventRevoked {
+		switch {
+		case c == model.EventRevoked:
 			done = "Access restored"
+		case c == model.EventDeprecation && evs[0].Kind == model.EventRetired:
+			done = "Retired"
+		case c == model.EventDeprecation:
+			done = "Retirement withdrawn"
 		}
 		what = fmt.Sprintf("%s after %s.", done, FormatDuration(longest(evs, now)))
 	case model.PhaseReminder:

@@ -78,7 +78,7 @@ func describe(c string) (emoji, noun, opened, what string) {
 	switch c {
 	case model.EventRevoked:
 		return "🚫", "Revocation", "Revoked",
-			"The vendor refuses these models here: a policy answer (geo block, model withdrawn, access denied), not a fault."
+			"The vendor refuses these models here: its own policy answer (geo block, model withdrawn), not a fault and not our key or billing."
 	case model.EventOutage:
 		return "🔥", "Outage", "Outage", "No answer from the vendor: timeouts, resets, refusals."
 	case model.EventDegraded:
@@ -89,6 +89,9 @@ func describe(c string) (emoji, noun, opened, what string) {
 	case model.EventMisconfigured:
 		return "🔧", "Probe misconfiguration", "Probe misconfigured",
 			"Our own probe fails (an expired key, billing): this is not a revocation."
+	case model.EventDeprecation:
+		return "📅", "Retirement notice", "Retirement announced",
+			"The vendor's models list dates these models' retirement: they still answer; plan the move before that date."
 	}
 	return "ℹ️", c, c, ""
 }
@@ -120,6 +123,12 @@ func title(phase string, evs []model.Event, now time.Time) string {
 	subj := subject(evs)
 	switch phase {
 	case model.PhaseClosed:
+		if c == model.EventDeprecation {
+			if evs[0].Kind == model.EventRetired {
+				return "⛔ Retired as announced: " + subj
+			}
+			return "✅ Retirement withdrawn by the vendor: " + subj
+		}
 		done := "Recovered"
 		if c == model.EventRevoked {
 			done = "Restored"

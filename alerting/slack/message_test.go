@@ -78,6 +78,13 @@ func buildCases() []struct {
 		StartedAt: t0, Signature: "auth_failed", Reason: "auth_failed",
 		Sample: `HTTP 401 <html><title>Unauthorized</title></html> & more`,
 	}
+	deprecation := model.Event{
+		ID: "ev-dep", Kind: model.EventDeprecation, Condition: model.EventDeprecation, Scope: model.ScopeGlobal,
+		IncidentID: "inc-dep", Provider: "mistral", Model: "mistral-large-2407", Regions: []string{"europe", "us"},
+		StartedAt: t0, Signature: "mistral:deprecation",
+	}
+	retired := deprecation
+	retired.Kind, retired.EndedAt = model.EventRetired, at(30*24*time.Hour)
 	return []struct {
 		name string
 		g    notify.Group
@@ -93,6 +100,8 @@ func buildCases() []struct {
 		{"vantage_fault", group(model.PhaseOpened, 1, vantage), t0},
 		{"misconfigured", group(model.PhaseOpened, 1, misconf), t0},
 		{"reminder", group(model.PhaseReminder, 4, widened("ev-fable", "claude-fable-5")), t0.Add(74 * time.Hour)},
+		{"deprecation", group(model.PhaseOpened, 1, deprecation), t0},
+		{"retired", group(model.PhaseClosed, 2, retired), t0.Add(30 * 24 * time.Hour)},
 	}
 }
 
@@ -132,6 +141,8 @@ func TestBuildSays(t *testing.T) {
 		"vantage_fault":   {"Vantage fault: eu-frankfurt-1", "vantage `eu-frankfurt-1` in 🇪🇺 europe", "socks5 proxy refused"},
 		"misconfigured":   {"Probe misconfigured: mistral mistral-large-latest", "not a revocation", "&lt;html&gt;", "&amp; more"},
 		"reminder":        {"Revocation still open after 3d 2h"},
+		"deprecation":     {"Retirement announced", "mistral mistral-large-2407", "they still answer"},
+		"retired":         {"Retired as announced: mistral mistral-large-2407"},
 	}
 	for _, tt := range buildCases() {
 		t.Run(tt.name, func(t *testing.T) {

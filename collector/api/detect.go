@@ -141,7 +141,8 @@ type eventView struct {
 // eventKinds are the kinds the events route accepts as a filter.
 func eventKinds() []string {
 	return []string{model.EventRevoked, model.EventRestored, model.EventOutage, model.EventDegraded,
-		model.EventRecovered, model.EventVantageFault, model.EventMisconfigured}
+		model.EventRecovered, model.EventVantageFault, model.EventMisconfigured,
+		model.EventDeprecation, model.EventRetired}
 }
 
 // parseEventFilter reads the events route's parameters:

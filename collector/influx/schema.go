@@ -45,6 +45,7 @@ const (
 	FieldVantageMismatch = "vantage_mismatch" // bool, always
 	FieldResultID        = "result_id"        // string, omitted when the Result has no id
 	FieldReceivedLagMs   = "received_lag_ms"  // float, ReceivedAt − Time, omitted before a collector received it
+	FieldRetiresAt       = "retires_at"       // int, the vendor's published retirement date (Unix seconds), omitted when none
 )
 
 // Tags lists every tag key, sorted (the order the keys are written in).
@@ -57,7 +58,7 @@ func Tags() []string {
 // the names SHOW FIELD KEYS reports.
 func Fields() map[string]string {
 	return map[string]string{
-		FieldOK: "integer", FieldHTTPStatus: "integer",
+		FieldOK: "integer", FieldHTTPStatus: "integer", FieldRetiresAt: "integer",
 		FieldDNSMs: "float", FieldConnectMs: "float", FieldTLSMs: "float", FieldFirstByteMs: "float",
 		FieldTotalMs: "float", FieldReceivedLagMs: "float",
 		FieldSignature: "string", FieldFailure: "string", FieldRequestID: "string",
@@ -106,6 +107,9 @@ func Point(r model.Result) *write.Point {
 	str(p, FieldResultID, r.ID)
 	if !r.ReceivedAt.IsZero() && !r.Time.IsZero() {
 		p.AddField(FieldReceivedLagMs, float64(r.ReceivedAt.Sub(r.Time))/float64(time.Millisecond))
+	}
+	if r.RetiresAt != nil {
+		p.AddField(FieldRetiresAt, r.RetiresAt.Unix())
 	}
 	if !r.Time.IsZero() {
 		p.SetTime(r.Time)

@@ -108,6 +108,10 @@ func TestSchemaListsMatchPoint(t *testing.T) {
 	t.Parallel()
 	r := full()
 	r.Failure = "generic_timeout_error" // the one optional field full leaves empty
+
+	// and the retirement date, which only models checks read
+	retires := time.Date(2026, 7, 31, 12, 0, 0, 0, time.UTC)
+	r.RetiresAt = &retires
 	p := Point(r)
 	if p.Name() != Measurement {
 		t.Fatalf("measurement %q", p.Name())

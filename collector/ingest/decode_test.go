@@ -153,3 +153,17 @@ func mustGunzip(t *testing.T, b []byte) io.Reader {
 	}
 	return zr
 }
+
+// The retirement date a models check read from the vendor's list crosses the push wire.
+func TestDecodeBatchKeepsRetirement(t *testing.T) {
+	body := `{"agent":"a","results":[{"id":"r1","time":"2026-03-01T12:00:00Z","vantage":"v","region":"eu","check":"models",` +
+		`"class":"ok","model":"magistral-medium-latest","retires_at":"2026-07-31T12:00:00Z","replacement":"mistral-medium-latest"}]}`
+	b, err := decodeBatch(strings.NewReader(body), 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := b.Results[0]
+	if r.RetiresAt == nil || !r.RetiresAt.Equal(time.Date(2026, 7, 31, 12, 0, 0, 0, time.UTC)) || r.Replacement != "mistral-medium-latest" {
+		t.Fatalf("decoded retires_at %v replacement %q", r.RetiresAt, r.Replacement)
+	}
+}

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"github.com/accesswatch/accesswatch/collector/api"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -13,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/accesswatch/accesswatch/collector/api"
 	"github.com/accesswatch/accesswatch/collector/public/loadtest"
 	"github.com/accesswatch/accesswatch/internal/model"
 )

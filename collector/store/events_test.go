@@ -25,7 +25,7 @@ func fullEvent(id string) model.Event {
 		Regions:   []string{"in", "au"},
 		StartedAt: base.Add(-2 * time.Hour), EndedAt: at(-time.Hour), UpdatedAt: base.Add(-time.Hour),
 		Signature: "anthropic/403/forbidden_region", Reason: "policy", Sample: `{"error":"forbidden"}`,
-		Evidence: []string{"r1", "r2"},
+		Evidence: []string{"r1", "r2"}, RetiresAt: at(30 * 24 * time.Hour),
 		Changes: []model.EventChange{
 			{At: base.Add(-2 * time.Hour), Kind: model.EventRevoked, Scope: model.ScopeRegional, Regions: []string{"in"}},
 			{At: base.Add(-90 * time.Minute), Kind: model.EventRevoked, Scope: model.ScopeRegional, Regions: []string{"in", "au"}},

@@ -67,6 +67,8 @@ func fullResult(i int) model.Result {
 		EgressIP:        "127.0.1.1",
 		EgressASN:       64500,
 		VantageMismatch: true,
+		RetiresAt:       func() *time.Time { t := time.Date(2026, 7, 31, 12, 0, 0, 0, time.UTC); return &t }(),
+		Replacement:     "claude-y",
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/accesswatch/accesswatch/internal/model"
+	"github.com/accesswatch/accesswatch/internal/redact"
 	"github.com/accesswatch/accesswatch/probes/classify"
 	"github.com/accesswatch/accesswatch/probes/providers"
 )
@@ -63,7 +64,7 @@ func classifyCmd(_ context.Context, env Env, args []string) error {
 	out := classifyOutput{
 		Provider: *kind, Status: *status, Classification: c,
 		RequestID: meta.RequestID, EdgeColo: meta.EdgeColo, EdgeRegion: meta.EdgeRegion,
-		Excerpt: providers.Excerpt(body, 512),
+		Excerpt: redact.Excerpt(body, 512),
 	}
 	enc := json.NewEncoder(env.Stdout)
 	enc.SetIndent("", "  ")

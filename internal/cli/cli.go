@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/accesswatch/accesswatch/internal/config"
+	"github.com/accesswatch/accesswatch/internal/logredact"
 )
 
 // Version is set at build time with -ldflags "-X github.com/accesswatch/accesswatch/internal/cli.Version=…".
@@ -132,7 +133,11 @@ func setup(env Env, fs *flag.FlagSet, args []string, path, level *string) (*slog
 		return nil, nil, err
 	}
 	cfg, err := config.Load(*path, env.LookupEnv)
-	return log, cfg, err
+	if err != nil {
+		return log, nil, err
+	}
+	// No configured secret (nor anything key-shaped) reaches the log, in any mode.
+	return logredact.Wrap(log, cfg.Secrets()), cfg, nil
 }
 
 // newLogger builds the process logger: text on stderr at the given level.

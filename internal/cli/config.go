@@ -22,6 +22,10 @@ func configCmd(_ context.Context, env Env, args []string) error {
 	if err != nil {
 		return err
 	}
+	// Warnings go to stderr, so --json output stays one plan document.
+	for _, w := range cfg.Warnings() {
+		fmt.Fprintf(env.Stderr, "warning: %s\n", w)
+	}
 	plan := config.BuildPlan(cfg)
 	if *asJSON {
 		enc := json.NewEncoder(env.Stdout)

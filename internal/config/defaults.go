@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/accesswatch/accesswatch/internal/model"
+	"github.com/accesswatch/accesswatch/internal/vendors"
 )
 
 // Defaults. They are also written in the type comments of types.go.
@@ -21,6 +22,7 @@ const (
 	defaultJitter        = 2 * time.Second
 	defaultConcurrency   = 8
 	defaultMaxBodyKiB    = 64
+	defaultMaxListKiB    = 4096
 	defaultUserAgent     = "accesswatch/dev"
 	defaultVerifyEvery   = 5 * time.Minute
 	defaultFailAfter     = 2
@@ -33,7 +35,7 @@ const (
 )
 
 // defaultStatusPage is each provider kind's machine-readable status page, where one is known
-// (providers.md §12).
+// (vendors.md §12).
 var defaultStatusPage = map[string]string{
 	"anthropic": "https://status.claude.com/api/v2/summary.json",
 	"openai":    "https://status.openai.com/api/v2/summary.json",
@@ -72,6 +74,7 @@ func (c *Config) ApplyDefaults() {
 	c.defDur(&p.Jitter, "probing.jitter", defaultJitter)
 	c.defInt(&p.Concurrency, "probing.concurrency", defaultConcurrency)
 	c.defInt(&p.MaxBodyKiB, "probing.max_body_kib", defaultMaxBodyKiB)
+	c.defInt(&p.MaxListKiB, "probing.max_list_kib", defaultMaxListKiB)
 	defStr(&p.UserAgent, defaultUserAgent)
 	c.defDur(&p.Verify, "probing.verify_every", defaultVerifyEvery)
 	defStr(&p.EchoURL, echoURL(c.Server.Listen))
@@ -133,6 +136,7 @@ func (c *Config) providerDefaults(i int) {
 	pp := indexPath("providers", i)
 	pr := &c.Providers[i]
 	defStr(&pr.BaseURL, defaultBaseURL[pr.Kind])
+	defStr(&pr.TokenParam, vendors.DefaultTokenParam(pr.Kind, pr.BaseURL))
 	c.defDur(&pr.Timeout, pp+".timeout", c.Probing.Timeout.D())
 	if len(pr.Checks) == 0 && c.omitted(pp+".checks") {
 		pr.Checks = []Check{{Kind: model.CheckModels, Schedule: defaultCheckSchedule, Line: pr.Line}}

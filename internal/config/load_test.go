@@ -28,7 +28,7 @@ func TestLoadExample(t *testing.T) {
 		Store: Store{Path: "./data/accesswatch.db", Retention: Duration(90 * 24 * time.Hour),
 			BatchSize: 500, FlushInterval: Duration(time.Second)},
 		Probing: Probing{Timeout: Duration(10 * time.Second), Jitter: Duration(2 * time.Second),
-			Concurrency: 8, EchoURL: echo, ControlURL: echo, MaxBodyKiB: 64,
+			Concurrency: 8, EchoURL: echo, ControlURL: echo, MaxBodyKiB: 64, MaxListKiB: 4096,
 			UserAgent: "accesswatch/dev", Verify: Duration(5 * time.Minute)},
 		Vantages: []Vantage{
 			{ID: "in-mumbai-1", Region: "india", Country: "IN", SourceIP: "127.0.1.1", Concurrency: 8, EchoURL: echo, Line: 5},

@@ -10,13 +10,25 @@ import (
 	"time"
 
 	"github.com/accesswatch/accesswatch/internal/model"
+	"github.com/accesswatch/accesswatch/internal/vendors"
 )
 
-// Token estimates for a generate probe: a one-word prompt with its framing, one output token.
+// Token estimates for a generate probe: a one-word prompt with its framing, one output token
+// (OpenAI's reasoning models get their larger budget: outputTokens).
 const (
 	generateInputTokens  = 10
 	generateOutputTokens = 1
 )
+
+// outputTokens is the most a generate of modelID can bill in output tokens.
+func outputTokens(kind, modelID string) float64 {
+	if kind == vendors.KindOpenAI || kind == vendors.KindOpenAICompatible {
+		if r, ok := vendors.OpenAIReasoningModel(modelID); ok {
+			return float64(r.Budget)
+		}
+	}
+	return generateOutputTokens
+}
 
 // Plan is what a Config makes accesswatch do: every (provider, vantage, check) with its
 // cost, and totals per provider. It holds no secrets.
@@ -115,7 +127,9 @@ func planEntry(vt Vantage, pr Provider, ck Check, runs float64) PlanEntry {
 	e.RequestsPerDay = runs * float64(e.RequestsPerRun)
 	if ck.Kind == model.CheckGenerate {
 		e.InputTokensPerDay = e.RequestsPerDay * generateInputTokens
-		e.OutputTokensPerDay = e.RequestsPerDay * generateOutputTokens
+		for _, m := range ck.Models {
+			e.OutputTokensPerDay += runs * outputTokens(pr.Kind, m)
+		}
 	}
 	return e
 }
@@ -145,9 +159,11 @@ func (p Plan) WriteText(w io.Writer) error {
 	fmt.Fprintf(tw, "total\t\t%s\t\t\t%s\n", number(p.Total.RequestsPerDay), number(p.Total.TokensPerDay))
 	fmt.Fprintln(tw)
 	fmt.Fprintln(tw, "models and status_page checks make one request a run for all models; model, count_tokens")
-	fmt.Fprintf(tw, "and generate make one a model. generate bills ~%d input + %d output tokens a request;\n",
+	fmt.Fprintf(tw, "and generate make one a model. generate bills ~%d input + %d output tokens a request\n",
 		generateInputTokens, generateOutputTokens)
-	fmt.Fprintln(tw, "count_tokens, models and model bill none.")
+	fmt.Fprintf(tw, "(up to %d output for OpenAI reasoning models); count_tokens, models and model bill none.\n",
+		vendors.OpenAIReasoningBudget)
+	fmt.Fprintln(tw, "A models check also makes one GET a model missing from the list, to confirm it.")
 	return tw.Flush()
 }
 

@@ -75,27 +75,30 @@ func TestBuildPlan(t *testing.T) {
 	}
 	near := func(a, b float64) bool { return math.Abs(a-b) < 1e-9 }
 	tests := []struct {
-		name          string
-		e             PlanEntry
-		perRun        int
-		perDay, input float64
-		interval      string
+		name                  string
+		e                     PlanEntry
+		perRun                int
+		perDay, input, output float64
+		interval              string
 	}{
-		{"models: one request for all models", find("anthropic", "in-mumbai-1", "models"), 1, 1440, 0, "1m"},
-		{"count_tokens: one a model, no tokens billed", find("anthropic", "de-frankfurt-1", "count_tokens"), 2, 2 * 2880, 0, "30s"},
-		{"generate: check models subset", find("anthropic", "us-virginia-1", "generate"), 1, 96, 960, "15m"},
-		{"model: one a model", find("openai", "us-virginia-1", "model"), 3, 72, 0, "1h"},
-		{"weekday cron averaged over a week", find("openai", "in-mumbai-1", "generate"), 3, 3 * 45.0 / 7, 10 * 3 * 45.0 / 7, "3h44m"},
-		{"status page: one request", find("openai", "in-mumbai-1", "status_page"), 1, 288, 0, "5m"},
-		{"default check", find("gemini", "in-mumbai-1", "models"), 1, 1440, 0, "1m"},
-		{"weekly", find("deepseek", "de-frankfurt-1", "models"), 1, 1.0 / 7, 0, "7d"},
+		{"models: one request for all models", find("anthropic", "in-mumbai-1", "models"), 1, 1440, 0, 0, "1m"},
+		{"count_tokens: one a model, no tokens billed", find("anthropic", "de-frankfurt-1", "count_tokens"), 2, 2 * 2880, 0, 0, "30s"},
+		{"generate: check models subset", find("anthropic", "us-virginia-1", "generate"), 1, 96, 960, 96, "15m"},
+		{"model: one a model", find("openai", "us-virginia-1", "model"), 3, 72, 0, 0, "1h"},
+		// gpt-5 and gpt-5-mini are reasoning models: 16 output tokens each; o4 is not one.
+		{"weekday cron averaged over a week", find("openai", "in-mumbai-1", "generate"), 3, 3 * 45.0 / 7, 10 * 3 * 45.0 / 7,
+			(16 + 16 + 1) * 45.0 / 7, "3h44m"},
+		{"status page: one request", find("openai", "in-mumbai-1", "status_page"), 1, 288, 0, 0, "5m"},
+		{"default check", find("gemini", "in-mumbai-1", "models"), 1, 1440, 0, 0, "1m"},
+		{"weekly", find("deepseek", "de-frankfurt-1", "models"), 1, 1.0 / 7, 0, 0, "7d"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			e := tc.e
 			if e.RequestsPerRun != tc.perRun || !near(e.RequestsPerDay, tc.perDay) || !near(e.InputTokensPerDay, tc.input) ||
-				!near(e.OutputTokensPerDay, tc.input/10) || Duration(e.Interval).String() != tc.interval {
-				t.Errorf("entry %+v: want %d/run, %v/day, %v input tokens, interval %s", e, tc.perRun, tc.perDay, tc.input, tc.interval)
+				!near(e.OutputTokensPerDay, tc.output) || Duration(e.Interval).String() != tc.interval {
+				t.Errorf("entry %+v: want %d/run, %v/day, %v input and %v output tokens, interval %s", e, tc.perRun, tc.perDay,
+					tc.input, tc.output, tc.interval)
 			}
 		})
 	}

@@ -107,6 +107,7 @@ type Probing struct {
 	EchoURL     string   `yaml:"echo_url"`     // egress-IP echo; default http://<server.listen>/api/v1/whoami (host 127.0.0.1 when listen's host is empty, 0.0.0.0 or ::)
 	ControlURL  string   `yaml:"control_url"`  // neutral control endpoint; default the echo URL
 	MaxBodyKiB  int      `yaml:"max_body_kib"` // how much of an answer is read; default 64
+	MaxListKiB  int      `yaml:"max_list_kib"` // how much of one models-list page is read (lists are large); default 4096
 	UserAgent   string   `yaml:"user_agent"`   // default accesswatch/dev
 	Verify      Duration `yaml:"verify_every"` // how often vantages re-verify their egress; default 5m
 	// PostQuantumTLS offers hybrid ML-KEM key exchange like current browsers; default off
@@ -140,6 +141,11 @@ type Provider struct {
 	Headers  map[string]string `yaml:"headers"`  // extra request headers (e.g. OpenAI-Organization)
 	Vantages []string          `yaml:"vantages"` // restrict to these vantage ids; default all
 	Timeout  Duration          `yaml:"timeout"`  // overrides probing.timeout (the default)
+	// TokenParam is the token-limit field of a generate check on an openai or
+	// openai_compatible provider: max_tokens | max_completion_tokens. Default by base URL:
+	// max_completion_tokens for api.openai.com (and kind openai), max_tokens for the other
+	// vendors (see vendors.DefaultTokenParam).
+	TokenParam string `yaml:"token_param"`
 
 	Line int `yaml:"-"` // line in the config file, for messages
 }

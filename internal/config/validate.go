@@ -20,6 +20,9 @@ import (
 // maxTimeout is the longest probe timeout: a probe is a single small request.
 const maxTimeout = 5 * time.Minute
 
+// maxListKiB bounds probing.max_list_kib: 64 MiB, far above any vendor's catalogue.
+const maxListKiB = 64 << 10
+
 var (
 	idRE      = regexp.MustCompile(`^[a-z0-9._-]+$`)
 	countryRE = regexp.MustCompile(`^[A-Z]{2}$`)
@@ -188,6 +191,12 @@ func (v *validator) probing() {
 	}
 	v.atLeastOne("probing.concurrency", p.Concurrency)
 	v.atLeastOne("probing.max_body_kib", p.MaxBodyKiB)
+	switch {
+	case p.MaxListKiB < 1:
+		v.add("probing.max_list_kib", "must be at least 1, got %d", p.MaxListKiB)
+	case p.MaxListKiB > maxListKiB:
+		v.add("probing.max_list_kib", "must be at most %d (64 MiB), got %d", maxListKiB, p.MaxListKiB)
+	}
 	if p.UserAgent == "" {
 		v.add("probing.user_agent", "required")
 	}

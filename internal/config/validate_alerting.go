@@ -12,6 +12,7 @@ import (
 var eventKinds = []string{
 	model.EventRevoked, model.EventRestored, model.EventOutage, model.EventDegraded,
 	model.EventRecovered, model.EventVantageFault, model.EventMisconfigured,
+	model.EventDeprecation, model.EventRetired,
 }
 
 func (v *validator) alerting() {

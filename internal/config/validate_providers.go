@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/accesswatch/accesswatch/internal/model"
+	"github.com/accesswatch/accesswatch/internal/vendors"
 )
 
 func (v *validator) providers() {
@@ -33,6 +34,7 @@ func (v *validator) providers() {
 		case pr.BaseURL != "": // when empty with an unknown kind, the kind is the problem
 			v.optionalURL(p+".base_url", pr.BaseURL)
 		}
+		v.tokenParam(p, pr)
 		v.modelList(p+".models", pr.Models, nil)
 		for j, id := range pr.Vantages {
 			if !vantageIDs[id] {
@@ -107,5 +109,20 @@ func (v *validator) check(p string, pr Provider, ck Check) {
 	}
 	if !v.inherited(p+".timeout", ck.Timeout == pr.Timeout) {
 		v.timeout(p+".timeout", ck.Timeout)
+	}
+}
+
+// tokenParams are the values of a provider's token_param.
+var tokenParams = []string{vendors.TokenParamMaxTokens, vendors.TokenParamMaxCompletionTokens}
+
+// tokenParam checks token_param: only chat-completion kinds take one, and only the two fields.
+func (v *validator) tokenParam(p string, pr Provider) {
+	chat := pr.Kind == vendors.KindOpenAI || pr.Kind == vendors.KindOpenAICompatible
+	switch {
+	case pr.TokenParam == "":
+	case !chat && slices.Contains(providerKinds, pr.Kind): // an unknown kind is reported already
+		v.add(p+".token_param", "only openai and openai_compatible providers take token_param, not %q", pr.Kind)
+	case chat && !slices.Contains(tokenParams, pr.TokenParam):
+		v.add(p+".token_param", "want %s, got %q", strings.Join(tokenParams, " or "), pr.TokenParam)
 	}
 }

@@ -71,6 +71,10 @@ func dataset(run string) []model.Result {
 					Access: model.AccessAvailable, Signature: g.kind + ":ok"},
 				Timings:   model.Timings{DNSMs: 2, ConnectMs: 10, TLSMs: 20, FirstByteMs: 100, TotalMs: float64(i%100 + 1)},
 				RequestID: fmt.Sprintf("req_%d", i), EdgeColo: "FRA", RemoteIP: "192.0.2.1", EgressIP: "198.51.100.1"}
+			if g.check == model.CheckModels { // a list that dates the model's retirement
+				retires := base.Add(90 * 24 * time.Hour)
+				r.RetiresAt = &retires
+			}
 			if i >= g.ok {
 				r.Classification, r.HTTPStatus = g.fail, 403
 				if g.fail.Failure != "" {

@@ -64,18 +64,20 @@ type Access string
 // Access meanings.
 const (
 	AccessAvailable     Access = "available"     // the model answered
-	AccessRevoked       Access = "revoked"       // a policy decision: geo block, model withdrawn, access denied
+	AccessRevoked       Access = "revoked"       // a vendor's policy decision, positively evidenced: geo block, model withdrawn
 	AccessFault         Access = "fault"         // the vendor or the path to it is failing
-	AccessMisconfigured Access = "misconfigured" // our own problem: bad key, no credit, bad request
-	AccessUnknown       Access = "unknown"       // we cannot tell
+	AccessMisconfigured Access = "misconfigured" // our own problem: key, billing, project settings, request, the vantage's network
+	AccessUnknown       Access = "unknown"       // we cannot tell, or cannot attribute the answer
 )
 
-// AccessOf is the default meaning of each class.
+// AccessOf is the default meaning of each class. Only the classes that name a vendor's policy
+// (geo block, model gone) default to revoked: a denial or a block page says nothing by itself of
+// who decided it, so it is unknown unless a classifier rule attributes it.
 func AccessOf(c Class) Access {
 	switch c {
 	case ClassOK:
 		return AccessAvailable
-	case ClassGeoBlocked, ClassModelUnavailable, ClassAccessDenied, ClassBlockedPage:
+	case ClassGeoBlocked, ClassModelUnavailable:
 		return AccessRevoked
 	case ClassAuthFailed, ClassBilling, ClassBadRequest:
 		return AccessMisconfigured
@@ -159,6 +161,13 @@ type Result struct {
 	EgressIP        string `json:"egress_ip,omitempty"`
 	EgressASN       uint   `json:"egress_asn,omitempty"`
 	VantageMismatch bool   `json:"vantage_mismatch,omitempty"` // egress country ≠ configured country
+
+	// RetiresAt is the deprecation or retirement date the vendor publishes for the model in
+	// its models list (Mistral "deprecation", OpenRouter "expiration_date"); nil when it
+	// publishes none. Only models checks read it.
+	RetiresAt *time.Time `json:"retires_at,omitempty"`
+	// Replacement is the model the vendor names to replace a retiring one, when it names one.
+	Replacement string `json:"replacement,omitempty"`
 }
 
 // OK reports whether the model answered.

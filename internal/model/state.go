@@ -51,9 +51,9 @@ type TargetStatus struct {
 	Vantages    int       `json:"vantages,omitempty"`  // healthy vantages that decided the region's state
 }
 
-// Event kinds. An event opens as revoked, outage, degraded, vantage_fault or misconfigured; when
-// it ends its kind becomes restored (after revoked) or recovered (after the others), and
-// Condition keeps what it was.
+// Event kinds. An event opens as revoked, outage, degraded, vantage_fault, misconfigured or
+// deprecation; when it ends its kind becomes restored (after revoked), retired or recovered
+// (after deprecation) or recovered (after the others), and Condition keeps what it was.
 const (
 	EventRevoked       = "revoked"
 	EventRestored      = "restored"
@@ -62,6 +62,11 @@ const (
 	EventRecovered     = "recovered"
 	EventVantageFault  = "vantage_fault"
 	EventMisconfigured = "misconfigured"
+	// EventDeprecation is an early warning, never a revocation: the vendor publishes a
+	// retirement date for a model it still serves. It ends as EventRetired once the model is
+	// gone (revoked where it was announced), or as EventRecovered when the date is lifted.
+	EventDeprecation = "deprecation"
+	EventRetired     = "retired"
 )
 
 // Event scopes, judged across regions.
@@ -90,6 +95,8 @@ type Event struct {
 	Reason     string     `json:"reason,omitempty"`
 	Sample     string     `json:"sample,omitempty"`   // a redacted excerpt of one answer that proves it
 	Evidence   []string   `json:"evidence,omitempty"` // ids of results that prove it (bounded)
+	// RetiresAt is the vendor's published retirement date (deprecation events).
+	RetiresAt *time.Time `json:"retires_at,omitempty"`
 	// Changes records each change of scope or regions (a revocation that widens to global).
 	Changes []EventChange `json:"changes,omitempty"`
 }

@@ -31,6 +31,7 @@ import (
 	"github.com/accesswatch/accesswatch/collector/store"
 	"github.com/accesswatch/accesswatch/internal/config"
 	"github.com/accesswatch/accesswatch/internal/geo"
+	"github.com/accesswatch/accesswatch/internal/logredact"
 	"github.com/accesswatch/accesswatch/internal/metrics"
 	"github.com/accesswatch/accesswatch/internal/model"
 	"github.com/accesswatch/accesswatch/probes/publish"
@@ -107,6 +108,7 @@ func New(ctx context.Context, o Options) (s *Service, err error) {
 	if err := o.Config.Require(o.Mode); err != nil {
 		return nil, err
 	}
+	o.Logger = logredact.Wrap(o.Logger, o.Config.Secrets()) // no secret reaches the log
 	s = &Service{o: o, mode: o.Mode, log: o.Logger, reg: o.Registry}
 	defer func() {
 		if err != nil {

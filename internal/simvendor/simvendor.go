@@ -26,22 +26,47 @@ const Everyone = "*"
 type Options struct {
 	// Country maps a caller's address to an ISO country code ("" when unknown).
 	Country func(netip.Addr) string
-	// Models the vendor serves, under both API shapes.
+	// Models the vendor serves, under both API shapes, by their undated aliases.
 	Models []string
-	Logger *slog.Logger
+	// Snapshot is the date (YYYYMMDD) of every model's dated id, "<model>-<Snapshot>": the
+	// Anthropic list names models only by it, the OpenAI list beside the alias, and both
+	// answer under either name. Default DefaultSnapshot; a model already ending in a date
+	// keeps its id.
+	Snapshot string
+	// PageLimit is the largest Anthropic list page served, whatever limit asks (the real
+	// API's maximum, 1000, by default); a smaller one makes every client paginate.
+	PageLimit int
+	Logger    *slog.Logger
 }
+
+// DefaultSnapshot is the date of the dated ids when Options.Snapshot is empty.
+const DefaultSnapshot = "20260501"
+
+// ListFault is how the models lists answer: correctly, or broken in a way real lists are.
+type ListFault int
+
+// List faults.
+const (
+	ListServed     ListFault = iota // the whole list, as the vendor serves it
+	ListEmpty                       // a 200 with an empty JSON object, {}
+	ListCut                         // a 200 whose body stops half-way (a cut connection, a truncating proxy)
+	ListIncomplete                  // a well-formed list, said to be complete, that leaves out the last model
+)
 
 // Server is the simulated vendor. Its policy may change at any time from another goroutine.
 type Server struct {
-	country func(netip.Addr) string
-	models  []string
-	log     *slog.Logger
-	seq     atomic.Uint64
+	country   func(netip.Addr) string
+	models    []string
+	snapshot  string
+	pageLimit int
+	log       *slog.Logger
+	seq       atomic.Uint64
 
 	mu         sync.RWMutex
 	withdrawn  map[string]map[string]bool // model → country (or Everyone) → withdrawn
 	blocked    map[string]bool            // country → whole API geo-blocked
 	overloaded bool
+	listFault  ListFault
 }
 
 // New returns a vendor serving o.Models to everyone.
@@ -52,9 +77,17 @@ func New(o Options) *Server {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
+	if o.Snapshot == "" {
+		o.Snapshot = DefaultSnapshot
+	}
+	if o.PageLimit <= 0 || o.PageLimit > maxPage {
+		o.PageLimit = maxPage
+	}
 	return &Server{
 		country:   o.Country,
 		models:    slices.Clone(o.Models),
+		snapshot:  o.Snapshot,
+		pageLimit: o.PageLimit,
 		log:       o.Logger,
 		withdrawn: map[string]map[string]bool{},
 		blocked:   map[string]bool{},
@@ -104,6 +137,19 @@ func (s *Server) Unblock(countries ...string) {
 	}
 }
 
+// SetListFault makes the models lists answer with f (ListServed: correctly again).
+func (s *Server) SetListFault(f ListFault) {
+	s.mu.Lock()
+	s.listFault = f
+	s.mu.Unlock()
+}
+
+func (s *Server) fault() ListFault {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.listFault
+}
+
 // SetOverloaded makes every call answer the vendor's overload error.
 func (s *Server) SetOverloaded(v bool) {
 	s.mu.Lock()
@@ -132,6 +178,9 @@ func (s *Server) decide(country, model string) decision {
 		return overload
 	case model == "":
 		return serve
+	}
+	model = s.alias(model)
+	switch {
 	case !slices.Contains(s.models, model):
 		return unknownModel
 	case s.withdrawn[model][Everyone] || s.withdrawn[model][country]:
@@ -149,6 +198,52 @@ func (s *Server) available(country string) []string {
 		}
 	}
 	return out
+}
+
+// dated is a model's dated id; a model whose name already ends in a date keeps it.
+func (s *Server) dated(model string) string {
+	if i := strings.LastIndexByte(model, '-'); i >= 0 && isDate(model[i+1:]) {
+		return model
+	}
+	return model + "-" + s.snapshot
+}
+
+// alias is the model a dated id names (the id itself when it names none).
+func (s *Server) alias(id string) string {
+	for _, suffix := range []string{"-" + s.snapshot, "-" + dashed(s.snapshot)} {
+		if a, ok := strings.CutSuffix(id, suffix); ok && slices.Contains(s.models, a) {
+			return a
+		}
+	}
+	return id
+}
+
+// datedOpenAI is a model's OpenAI-style snapshot id, "<model>-YYYY-MM-DD".
+func (s *Server) datedOpenAI(model string) string {
+	if d := s.dated(model); d != model {
+		return model + "-" + dashed(s.snapshot)
+	}
+	return model
+}
+
+// dashed writes YYYYMMDD as YYYY-MM-DD.
+func dashed(d string) string {
+	if len(d) != 8 {
+		return d
+	}
+	return d[:4] + "-" + d[4:6] + "-" + d[6:]
+}
+
+func isDate(s string) bool {
+	if len(s) != 8 {
+		return false
+	}
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 func (s *Server) callerCountry(r *http.Request) string {

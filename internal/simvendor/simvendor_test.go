@@ -110,3 +110,78 @@ func TestGeoBlockOverloadAndAuth(t *testing.T) {
 		t.Fatalf("unknown model: %d %s", st, body)
 	}
 }
+
+func TestAnthropicListIsDatedAndPaginates(t *testing.T) {
+	countries := map[string]string{"127.0.1.1": "IN"}
+	v := New(Options{
+		Country:   func(a netip.Addr) string { return countries[a.String()] },
+		Models:    []string{"claude-a", "claude-b", "claude-c-20250101"},
+		PageLimit: 2,
+	})
+	srv := httptest.NewServer(v.Handler())
+	t.Cleanup(srv.Close)
+	in := client(t, "127.0.1.1")
+
+	_, _, p1 := call(t, in, "GET", srv.URL+"/anthropic/v1/models?limit=1000", "", anth)
+	want1 := `{"data":[{"type":"model","id":"claude-a-20260501","display_name":"Claude A","created_at":"2026-05-01T00:00:00Z"},` +
+		`{"type":"model","id":"claude-b-20260501","display_name":"Claude B","created_at":"2026-05-01T00:00:00Z"}],` +
+		`"has_more":true,"first_id":"claude-a-20260501","last_id":"claude-b-20260501"}`
+	if p1 != want1 {
+		t.Fatalf("page 1:\n got %s\nwant %s", p1, want1)
+	}
+	_, _, p2 := call(t, in, "GET", srv.URL+"/anthropic/v1/models?limit=1000&after_id=claude-b-20260501", "", anth)
+	if !strings.Contains(p2, `"id":"claude-c-20250101"`) || !strings.Contains(p2, `"has_more":false`) {
+		t.Fatalf("page 2: %s", p2)
+	}
+	if _, _, p := call(t, in, "GET", srv.URL+"/anthropic/v1/models?limit=1", "", anth); !strings.Contains(p, `"last_id":"claude-a-20260501"`) || !strings.Contains(p, `"has_more":true`) {
+		t.Fatalf("limit=1: %s", p)
+	}
+	if _, _, p := call(t, in, "GET", srv.URL+"/anthropic/v1/models?after_id=claude-c-20250101", "", anth); p != `{"data":[],"has_more":false,"first_id":null,"last_id":null}` {
+		t.Fatalf("past the end: %s", p)
+	}
+	// A get by alias answers with the dated id it resolves to; the dated id works everywhere.
+	if st, _, b := call(t, in, "GET", srv.URL+"/anthropic/v1/models/claude-a", "", anth); st != 200 || !strings.Contains(b, `"id":"claude-a-20260501"`) {
+		t.Fatalf("get alias: %d %s", st, b)
+	}
+	v.Withdraw("claude-a", "IN")
+	if st, _, _ := call(t, in, "GET", srv.URL+"/anthropic/v1/models/claude-a-20260501", "", anth); st != 404 {
+		t.Fatalf("withdrawn, by dated id: %d", st)
+	}
+	msg := `{"model":"claude-b-20260501","max_tokens":1,"messages":[{"role":"user","content":"."}]}`
+	if st, _, _ := call(t, in, "POST", srv.URL+"/anthropic/v1/messages", msg, anth); st != 200 {
+		t.Fatalf("messages by dated id: %d", st)
+	}
+}
+
+func TestOpenAIListAndFaults(t *testing.T) {
+	v, url := newVendor(t)
+	in := client(t, "127.0.1.1")
+	_, _, list := call(t, in, "GET", url+"/openai/v1/models", "", oai)
+	for _, id := range []string{`"id":"claude-fable-5"`, `"id":"claude-fable-5-2026-05-01"`, `"id":"claude-sonnet-4-5-2026-05-01"`} {
+		if !strings.Contains(list, id) {
+			t.Errorf("openai list lacks %s: %s", id, list)
+		}
+	}
+	if strings.Contains(list, "has_more") {
+		t.Errorf("OpenAI's model list is not paginated: %s", list)
+	}
+	v.SetListFault(ListEmpty)
+	if st, _, b := call(t, in, "GET", url+"/anthropic/v1/models", "", anth); st != 200 || b != `{}` {
+		t.Errorf("empty: %d %s", st, b)
+	}
+	v.SetListFault(ListCut)
+	if _, _, b := call(t, in, "GET", url+"/openai/v1/models", "", oai); !strings.HasPrefix(list, b) || len(b) >= len(list) {
+		t.Errorf("cut: %s", b)
+	}
+	v.SetListFault(ListIncomplete)
+	if _, _, b := call(t, in, "GET", url+"/anthropic/v1/models", "", anth); strings.Contains(b, "claude-sonnet-4-5") || !strings.Contains(b, `"has_more":false`) {
+		t.Errorf("incomplete: %s", b)
+	}
+	if st, _, _ := call(t, in, "GET", url+"/anthropic/v1/models/claude-sonnet-4-5", "", anth); st != 200 {
+		t.Errorf("a model the incomplete list leaves out still answers: %d", st)
+	}
+	v.SetListFault(ListServed)
+	if _, _, b := call(t, in, "GET", url+"/anthropic/v1/models", "", anth); !strings.Contains(b, "claude-sonnet-4-5-20260501") {
+		t.Errorf("served again: %s", b)
+	}
+}

@@ -36,8 +36,22 @@ type parsed struct {
 	status   string // gemini error.status (gRPC status name)
 	reason   string // gemini error.details[].reason, first non-empty
 	message  string // error.message, detail, flat error text, HTML title or text snippet
-	raw      string // openrouter error.metadata.raw: an upstream provider's body
-	provider string // openrouter error.metadata.provider_name
+	raw      string // an upstream provider's body a relay passes on (openrouter error.metadata.raw, embedded JSON)
+	provider string // the upstream a relay names (openrouter error.metadata.provider_name, "AnthropicException")
+	quota0   bool   // a Google QuotaFailure violation with quotaValue "0": no quota at all, not a busy one
+
+	// What a success answer carries, to tell a real answer from an empty or garbled 2xx.
+	array      bool   // the body is a JSON array
+	hasData    bool   // "data" is an array (models lists)
+	hasModels  bool   // "models" is an array (gemini lists)
+	id         string // "id" (model get, completions)
+	name       string // "name" (gemini model get)
+	tokens     bool   // "input_tokens" or "totalTokens" (token counts)
+	content    bool   // "content" is an array (anthropic messages)
+	choices    int    // len("choices")
+	usage      bool   // "usage" is an object
+	candidates bool   // "candidates" or "promptFeedback" (gemini generate)
+	finish     string // finish_reason / stop_reason / finishReason of the first choice or candidate
 }
 
 // flexString decodes a JSON string, number or bool as text and ignores anything else, so one
@@ -65,8 +79,9 @@ type errObject struct {
 	Type     flexString `json:"type"`
 	Code     flexString `json:"code"`
 	Status   flexString `json:"status"`
-	Message  flexString `json:"message"`
+	Message  textOrJSON `json:"message"`
 	Details  []detail   `json:"details"`
+	Inner    rawObject  `json:"error"` // relays that wrap the upstream's error object once more
 	Metadata struct {
 		Raw          flexString `json:"raw"`
 		ProviderName flexString `json:"provider_name"`
@@ -74,7 +89,56 @@ type errObject struct {
 }
 
 type detail struct {
-	Reason flexString `json:"reason"`
+	Reason     flexString `json:"reason"`
+	Violations []struct {
+		QuotaValue flexString `json:"quotaValue"`
+	} `json:"violations"`
+}
+
+// textOrJSON is a message: a string, or an object some relays put there (kept raw, to be read as
+// the upstream's body).
+type textOrJSON struct {
+	text string
+	obj  []byte
+}
+
+func (t *textOrJSON) UnmarshalJSON(b []byte) error {
+	switch {
+	case len(b) > 0 && b[0] == '{':
+		t.obj = bytes.Clone(b)
+	default:
+		var f flexString
+		_ = f.UnmarshalJSON(b)
+		t.text = string(f)
+	}
+	return nil
+}
+
+// rawObject keeps a JSON object verbatim, and nothing else.
+type rawObject []byte
+
+func (r *rawObject) UnmarshalJSON(b []byte) error {
+	if len(b) > 0 && b[0] == '{' {
+		*r = bytes.Clone(b)
+	}
+	return nil
+}
+
+// kindOf records only the first byte of a value: whether it is an array, object, string, …,
+// without copying it (a models list can be megabytes).
+type kindOf byte
+
+func (k *kindOf) UnmarshalJSON(b []byte) error {
+	if len(b) > 0 {
+		*k = kindOf(b[0])
+	}
+	return nil
+}
+
+// choice is an OpenAI-shaped choice or a Gemini candidate: only how it finished.
+type choice struct {
+	FinishReason flexString `json:"finish_reason"`
+	FinishGemini flexString `json:"finishReason"`
 }
 
 // errField is "error": an object (most vendors) or a string (xAI's flat shape).
@@ -108,6 +172,20 @@ type wireBody struct {
 	Detail  flexString `json:"detail"`  // mistral / FastAPI
 	Code    flexString `json:"code"`    // xAI flat, mistral numeric string
 	Error   errField   `json:"error"`
+
+	// success shapes
+	Data        kindOf     `json:"data"`
+	Models      kindOf     `json:"models"`
+	ID          flexString `json:"id"`
+	Name        flexString `json:"name"`
+	InputTokens kindOf     `json:"input_tokens"`
+	TotalTokens kindOf     `json:"totalTokens"`
+	Content     kindOf     `json:"content"`
+	StopReason  flexString `json:"stop_reason"`
+	Choices     []choice   `json:"choices"`
+	Candidates  []choice   `json:"candidates"`
+	Feedback    kindOf     `json:"promptFeedback"`
+	Usage       kindOf     `json:"usage"`
 }
 
 // parseBody reads body once. header supplies Content-Type and Bedrock's x-amzn-ErrorType.
@@ -128,7 +206,8 @@ func parseBody(body []byte, header http.Header) parsed {
 
 func parseJSON(b []byte, header http.Header) parsed {
 	var w wireBody
-	if b[0] == '[' { // gemini streaming endpoints wrap the error in an array
+	array := b[0] == '['
+	if array { // gemini streaming endpoints wrap the error in an array
 		var arr [1]wireBody
 		_ = json.Unmarshal(b, &arr)
 		w = arr[0]
@@ -138,15 +217,7 @@ func parseJSON(b []byte, header http.Header) parsed {
 	p := parsed{format: FormatJSON, errorKey: w.Error.present || w.Object == "error" || w.Type == "error"}
 	switch {
 	case w.Error.isObj:
-		o := &w.Error.obj
-		p.typ, p.code, p.status, p.message = string(o.Type), string(o.Code), string(o.Status), string(o.Message)
-		for _, d := range o.Details {
-			if d.Reason != "" {
-				p.reason = string(d.Reason)
-				break
-			}
-		}
-		p.raw, p.provider = string(o.Metadata.Raw), string(o.Metadata.ProviderName)
+		readErrObject(&p, &w.Error.obj, 0)
 		if p.code == "" { // azure/openrouter-like bodies sometimes carry only a top-level code
 			p.code = string(w.Code)
 		}
@@ -165,8 +236,109 @@ func parseJSON(b []byte, header http.Header) parsed {
 	if allDigits(p.code) && len(p.code) <= 4 {
 		p.numCode, _ = strconv.Atoi(p.code)
 	}
+	if p.raw == "" && p.errorKey {
+		p.raw, p.provider = embeddedUpstream(p.message)
+	}
+	readSuccess(&p, &w, array)
 	return p
 }
+
+// maxNesting bounds how many error-in-error wrappings are followed.
+const maxNesting = 3
+
+// readErrObject fills p from an error object. Relays wrap the upstream's error object once more
+// (as "error" inside "error", or as an object-valued "message"): that inner object is the cause,
+// so it is followed while the outer level has no message or only names the relay.
+func readErrObject(p *parsed, o *errObject, depth int) {
+	p.typ, p.code, p.status, p.message = string(o.Type), string(o.Code), string(o.Status), o.Message.text
+	for _, d := range o.Details {
+		if d.Reason != "" && p.reason == "" {
+			p.reason = string(d.Reason)
+		}
+		for _, v := range d.Violations {
+			p.quota0 = p.quota0 || strings.TrimSpace(string(v.QuotaValue)) == "0"
+		}
+	}
+	if p.raw == "" {
+		p.raw, p.provider = string(o.Metadata.Raw), string(o.Metadata.ProviderName)
+	}
+	inner := []byte(o.Inner)
+	if inner == nil {
+		inner = o.Message.obj
+	}
+	if inner == nil || depth >= maxNesting || (p.message != "" && o.Message.obj == nil && !isRelayType(p.typ)) {
+		return
+	}
+	outer := *p
+	var next errObject
+	_ = json.Unmarshal(inner, &next)
+	readErrObject(p, &next, depth+1)
+	// Keep what only the outer level says.
+	if p.message == "" {
+		p.message = outer.message
+	}
+	if p.code == "" {
+		p.code = outer.code
+	}
+	if p.status == "" {
+		p.status = outer.status
+	}
+	if p.typ == "" {
+		p.typ = outer.typ
+	}
+}
+
+// isRelayType is an error type that only says a relay was in the way.
+func isRelayType(t string) bool {
+	switch strings.ToLower(t) {
+	case "upstream_error", "new_api_error", "one_api_error", "proxy_error", "error":
+		return true
+	}
+	return false
+}
+
+// embeddedUpstream finds an upstream answer a relay quoted inside its message: LiteLLM's
+// "litellm.BadRequestError: AnthropicException - {\"type\":\"error\",…}" or one-api's whole
+// upstream body as the message. The provider is the "<Name>Exception" LiteLLM names, if any.
+func embeddedUpstream(msg string) (raw, provider string) {
+	i := strings.IndexByte(msg, '{')
+	j := strings.LastIndexByte(msg, '}')
+	if i < 0 || j <= i {
+		return "", ""
+	}
+	cand := msg[i : j+1]
+	if !json.Valid([]byte(cand)) || !strings.Contains(cand, `"error"`) {
+		return "", ""
+	}
+	if k := strings.Index(msg[:i], "Exception"); k > 0 {
+		start := strings.LastIndexAny(msg[:k], " :.") + 1
+		provider = msg[start:k]
+	}
+	return cand, provider
+}
+
+// readSuccess records the success shapes of the body.
+func readSuccess(p *parsed, w *wireBody, array bool) {
+	p.array = array
+	p.hasData = w.Data == '['
+	p.hasModels = w.Models == '['
+	p.id, p.name = string(w.ID), string(w.Name)
+	p.tokens = isNumberStart(byte(w.InputTokens)) || isNumberStart(byte(w.TotalTokens))
+	p.content = w.Content == '['
+	p.choices = len(w.Choices)
+	p.usage = w.Usage == '{'
+	p.candidates = len(w.Candidates) > 0 || w.Feedback == '{'
+	switch {
+	case len(w.Choices) > 0:
+		p.finish = string(w.Choices[0].FinishReason)
+	case len(w.Candidates) > 0:
+		p.finish = string(w.Candidates[0].FinishGemini)
+	default:
+		p.finish = string(w.StopReason)
+	}
+}
+
+func isNumberStart(c byte) bool { return c == '-' || isDigit(c) }
 
 // amznErrorType reads AWS's "x-amzn-ErrorType: ValidationException:http://internal…" header.
 func amznErrorType(h http.Header) string {

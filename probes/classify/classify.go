@@ -1,6 +1,9 @@
 package classify
 
 import (
+	"bytes"
+	"fmt"
+	"hash/fnv"
 	"net/http"
 	"strconv"
 	"strings"
@@ -39,12 +42,15 @@ func Classify(o Observation) model.Classification {
 		body:   o.Body,
 		header: o.Header,
 	}
+	in.shaped = shaped(&p, o.Check, kind, o.Body)
+	in.edge = fromEdge(o.Header, o.Body)
+	in.quotaOff = p.quota0 || zeroLimit(in.msg)
 	if p.raw != "" {
 		if c, ok := classifyUpstream(o, kind, &in); ok {
 			return c
 		}
 	}
-	r := firstMatch(&in, providerRules[kind], genericRules, fallbackRules)
+	r := firstMatch(&in, proxyRules, edgeRules, providerRules[kind], genericRules, fallbackRules)
 	c := model.Classification{Class: r.Class, Access: accessOf(r), Rule: r.Name, Layer: model.LayerHTTP}
 	if p.format == FormatJSON || r.Class == model.ClassOK {
 		c.Layer = model.LayerAPI
@@ -67,6 +73,7 @@ func classifyUpstream(o Observation, kind string, outer *input) (model.Classific
 		status = n
 	}
 	in := input{status: status, check: o.Check, p: &q, msg: strings.ToLower(strings.TrimSpace(q.message)), body: []byte(outer.p.raw)}
+	in.quotaOff = q.quota0 || zeroLimit(in.msg)
 	r := firstMatch(&in, providerRules[upstreamKind(outer.p.provider)], genericRules)
 	if r == nil {
 		return model.Classification{}, false
@@ -80,15 +87,67 @@ func classifyUpstream(o Observation, kind string, outer *input) (model.Classific
 	}, true
 }
 
-// Absent is the classification of a model missing from a successful models-list answer.
-func Absent(kind string) model.Classification {
-	return model.Classification{
-		Layer:     model.LayerAPI,
-		Class:     model.ClassModelUnavailable,
-		Access:    model.AccessOf(model.ClassModelUnavailable),
-		Signature: kindLabel(kind) + ":absent",
-		Rule:      "absent",
+// shaped reports whether a body has the success shape of its check: a models list has a "data"
+// or "models" array (or is an array; Gemini answers {} to an account that sees no model), a
+// model has an id or name, a token count has its count, a generation has choices, content or
+// candidates. Checks outside the vendor API (control, status pages) need none.
+func shaped(p *parsed, check, kind string, body []byte) bool {
+	if p.format != FormatJSON {
+		return false
 	}
+	switch check {
+	case model.CheckModels:
+		return p.hasData || p.hasModels || p.array || (kind == "gemini" && string(bytes.TrimSpace(body)) == "{}")
+	case model.CheckModel:
+		return p.id != "" || p.name != ""
+	case model.CheckCountTokens:
+		return p.tokens
+	case model.CheckGenerate: // choices alone, with no id or usage, say nothing ran
+		return p.choices > 0 && (p.id != "" || p.usage) || p.content || p.candidates
+	}
+	return true
+}
+
+// fromEdge reports whether an answer comes from Cloudflare, the CDN in front of most vendors'
+// APIs: a well-formed cf-ray header with a cloudflare server, or Cloudflare's own error page.
+func fromEdge(h http.Header, body []byte) bool {
+	if h != nil && cfRay(h.Get("Cf-Ray")) && containsFold([]byte(h.Get("Server")), "cloudflare") {
+		return true
+	}
+	b := body[:min(len(body), maxBodyScan)]
+	if hasPrefixFold(bytes.TrimSpace(b), "error code: 1") { // the plain-text form Cloudflare gives API clients
+		return true
+	}
+	for _, mark := range [...]string{"cloudflare ray id", "cf-error-details", "cf-wrapper", "cf-main-wrapper", "cf-error-title"} {
+		if containsFold(b, mark) {
+			return true
+		}
+	}
+	return false
+}
+
+// cfRay matches "<16 hex>-<IATA>".
+func cfRay(v string) bool {
+	id, colo, ok := strings.Cut(strings.TrimSpace(v), "-")
+	return ok && len(id) >= 16 && allFunc(strings.ToLower(id), isHex) && len(colo) == 3 && allFunc(colo, isAlpha)
+}
+
+func isAlpha(c byte) bool { return ('a' <= c && c <= 'z') || ('A' <= c && c <= 'Z') }
+
+// zeroLimit finds "limit: 0" (Google's quota texts) in a lower-cased message.
+func zeroLimit(msg string) bool {
+	for off := 0; off < len(msg); {
+		i := strings.Index(msg[off:], "limit: 0")
+		if i < 0 {
+			return false
+		}
+		end := off + i + len("limit: 0")
+		if end == len(msg) || !isDigit(msg[end]) && msg[end] != '.' {
+			return true
+		}
+		off = end
+	}
+	return false
 }
 
 // effectiveStatus is the HTTP status, except for a 2xx answer whose body is an error with a
@@ -124,10 +183,12 @@ func bodyKey(p *parsed, modelID string) string {
 	return truncate(key, 48)
 }
 
-// signature joins kind, status, key and the normalised message, bounded to MaxSignature.
+// signature joins kind, status, key and the normalised message. One longer than MaxSignature
+// is cut and ends in "~" and a hash of the whole, so failures that differ only past the cut (a
+// per-minute quota and a quota of zero, both after a long preamble) keep distinct signatures.
 func signature(kind string, status int, key, msg string) string {
 	var b strings.Builder
-	b.Grow(MaxSignature + 8)
+	b.Grow(len(kind) + len(key) + len(msg) + 8)
 	b.WriteString(kind)
 	b.WriteByte(':')
 	b.WriteString(strconv.Itoa(status))
@@ -137,7 +198,14 @@ func signature(kind string, status int, key, msg string) string {
 		b.WriteByte(':')
 		b.WriteString(msg)
 	}
-	return strings.TrimSpace(truncate(b.String(), MaxSignature))
+	s := strings.TrimSpace(b.String())
+	if len(s) <= MaxSignature {
+		return s
+	}
+	h := fnv.New32a()
+	h.Write([]byte(s))
+	tag := fmt.Sprintf("~%08x", h.Sum32())
+	return strings.TrimSpace(truncate(s, MaxSignature-len(tag))) + tag
 }
 
 // kindLabel is kind lower-cased and reduced to [a-z0-9_.-], at most 24 bytes; "unknown" if empty.

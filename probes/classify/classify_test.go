@@ -59,7 +59,7 @@ var ruleCases = []struct {
 		model.ClassGeoBlocked, "generic.geo_country"},
 	{"cloudflare attention title only", obs("openai", "models", "", 503,
 		`<html><head><title>Attention Required! | Cloudflare</title></head></html>`, ct, "text/html"),
-		model.ClassBlockedPage, "generic.cloudflare_attention"},
+		model.ClassBlockedPage, "cloudflare.challenge_page"},
 	{"enable cookies text", obs("openai_compatible", "models", "", 403, "Please enable cookies.", ct, "text/plain"),
 		model.ClassBlockedPage, "generic.enable_cookies"},
 	{"plain 404 text on model check", obs("openai_compatible", "model", "m", 404, "404 page not found", ct, "text/plain"),
@@ -74,7 +74,7 @@ var ruleCases = []struct {
 	{"html 2xx on control is ok", obs("openai", "control", "", 200, "<html><title>ok</title></html>", ct, "text/html"),
 		model.ClassOK, "status.2xx"},
 	{"2xx error body without code", obs("openai_compatible", "generate", "m", 200, `{"error":{"message":"something failed"}}`),
-		model.ClassUnexpectedResponse, "status.2xx_error_body"},
+		model.ClassUnexpectedResponse, "generic.unshaped_2xx"},
 	{"401", obs("x", "models", "", 401, ""), model.ClassAuthFailed, "status.401"},
 	{"402", obs("x", "models", "", 402, ""), model.ClassBilling, "status.402"},
 	{"403", obs("x", "models", "", 403, "{}"), model.ClassAccessDenied, "status.403"},
@@ -88,8 +88,87 @@ var ruleCases = []struct {
 	{"529", obs("x", "generate", "m", 529, ""), model.ClassOverloaded, "status.529"},
 	{"418 other 4xx", obs("x", "generate", "m", 418, ""), model.ClassBadRequest, "status.4xx"},
 	{"302 redirect", obs("x", "models", "", 302, ""), model.ClassUnexpectedResponse, "status.other"},
-	{"501", obs("x", "models", "", 501, ""), model.ClassUnexpectedResponse, "status.other"},
+	{"501", obs("x", "models", "", 501, ""), model.ClassServerError, "status.5xx"},
 	{"no status", obs("", "", "", 0, ""), model.ClassUnexpectedResponse, "status.other"},
+}
+
+// accessCases are rule cases whose access is checked too: the positive-evidence rule's edges.
+var accessCases = []struct {
+	name   string
+	obs    Observation
+	class  model.Class
+	rule   string
+	access model.Access
+}{
+	{"gemini key restricted to other services", obs("gemini", "generate", "m", 403,
+		`{"error":{"code":403,"message":"Requests to this API generativelanguage.googleapis.com method google.ai.generativelanguage.v1beta.GenerativeService.GenerateContent are blocked.","status":"PERMISSION_DENIED","details":[{"@type":"type.googleapis.com/google.rpc.ErrorInfo","reason":"API_KEY_SERVICE_BLOCKED","domain":"googleapis.com"}]}}`),
+		model.ClassAccessDenied, "gemini.key_restricted", model.AccessMisconfigured},
+	{"gemini billing disabled", obs("gemini", "generate", "m", 403,
+		`{"error":{"code":403,"message":"This API method requires billing to be enabled. Please enable billing on project #1 then retry.","status":"PERMISSION_DENIED","details":[{"@type":"type.googleapis.com/google.rpc.ErrorInfo","reason":"BILLING_DISABLED"}]}}`),
+		model.ClassBilling, "gemini.billing_disabled", model.AccessMisconfigured},
+	{"gemini consumer suspended reason", obs("gemini", "models", "", 403,
+		`{"error":{"code":403,"message":"Permission denied: Consumer 'api_key:[REDACTED]' has been suspended.","status":"PERMISSION_DENIED","details":[{"@type":"type.googleapis.com/google.rpc.ErrorInfo","reason":"CONSUMER_SUSPENDED"}]}}`),
+		model.ClassAuthFailed, "gemini.consumer_suspended", model.AccessMisconfigured},
+	{"gemini wrong project", obs("gemini", "generate", "m", 403,
+		`{"error":{"code":403,"message":"Permission denied on resource project my-project.","status":"PERMISSION_DENIED"}}`),
+		model.ClassAccessDenied, "gemini.project_denied", model.AccessMisconfigured},
+	{"451 in the vendor's json", obs("openai_compatible", "generate", "m", 451,
+		`{"error":{"message":"Unavailable For Legal Reasons","type":"invalid_request_error"}}`),
+		model.ClassGeoBlocked, "generic.legal_reasons", model.AccessRevoked},
+	{"451 page of a censor on the path", obs("openai", "generate", "m", 451,
+		`<html><head><title>451 Unavailable For Legal Reasons</title></head><body>This resource is blocked by order of the court.</body></html>`, ct, "text/html"),
+		model.ClassBlockedPage, "generic.html_451", model.AccessUnknown},
+	{"200 whose choice finished with error", obs("openai_compatible", "generate", "m", 200,
+		`{"id":"gen-1","choices":[{"index":0,"finish_reason":"error","message":{"role":"assistant","content":""}}]}`),
+		model.ClassServerError, "generic.finish_error", model.AccessFault},
+	{"empty 200 on generate", obs("openai", "generate", "m", 200, ""), model.ClassUnexpectedResponse, "generic.empty_2xx", model.AccessUnknown},
+	{"empty 200 on control is ok", obs("control", "control", "", 200, ""), model.ClassOK, "status.2xx", model.AccessAvailable},
+	{"truncated list is no success", obs("openai", "models", "", 200, `{"object":"list","data":[{"id":"gpt-4o","obj`),
+		model.ClassUnexpectedResponse, "generic.unshaped_2xx", model.AccessUnknown},
+	{"models list of another shape", obs("anthropic", "models", "", 200, `{"object":"list"}`),
+		model.ClassUnexpectedResponse, "generic.unshaped_2xx", model.AccessUnknown},
+	{"gemini empty list is ok", obs("gemini", "models", "", 200, `{}`), model.ClassOK, "status.2xx", model.AccessAvailable},
+	{"choices without id or usage", obs("openai_compatible", "generate", "m", 200, `{"choices":[{"message":{"content":""},"finish_reason":"stop"}]}`),
+		model.ClassUnexpectedResponse, "generic.unshaped_2xx", model.AccessUnknown},
+	{"length-limited completion is ok", obs("openai", "generate", "o3", 200,
+		`{"id":"chatcmpl-1","object":"chat.completion","choices":[{"index":0,"message":{"role":"assistant","content":""},"finish_reason":"length"}],"usage":{"prompt_tokens":8,"completion_tokens":1}}`),
+		model.ClassOK, "status.2xx", model.AccessAvailable},
+	{"anthropic max_tokens stop is ok", obs("anthropic", "generate", "m", 200,
+		`{"id":"msg_01","type":"message","role":"assistant","content":[{"type":"text","text":"I"}],"stop_reason":"max_tokens","usage":{"input_tokens":8,"output_tokens":1}}`),
+		model.ClassOK, "status.2xx", model.AccessAvailable},
+	{"balance message late in a text body", obs("anthropic", "generate", "m", 400,
+		"upstream request failed: "+strings.Repeat("retrying; ", 40)+"Insufficient Balance", ct, "text/plain"),
+		model.ClassBilling, "generic.billing_text", model.AccessMisconfigured},
+	{"proxy asks us to authenticate", obs("openai", "models", "", 407,
+		`<html><head><title>407 Proxy Authentication Required</title></head></html>`, ct, "text/html"),
+		model.ClassBlockedPage, "proxy.auth_required", model.AccessMisconfigured},
+	{"squid by its server header", obs("anthropic", "models", "", 403, `<html><title>Access Denied</title></html>`, ct, "text/html",
+		"Server", "squid/5.7"), model.ClassBlockedPage, "proxy.squid_server", model.AccessMisconfigured},
+	{"a proxy by its via header", obs("anthropic", "models", "", 503, `<html><title>Service Unavailable</title></html>`, ct, "text/html",
+		"Via", "1.1 gw.corp.example (squid/4.10)"), model.ClassBlockedPage, "proxy.via", model.AccessMisconfigured},
+	{"cloudflare country ban 1009", obs("openai", "models", "", 403,
+		`<!DOCTYPE html><html><head><title>Access denied | api.openai.com used Cloudflare to restrict access</title></head><body><h1>Error 1009</h1><p>The owner of this website (api.openai.com) has banned the country or region your IP address is in (RU) from accessing this website.</p><span>Cloudflare Ray ID: 8d2f3c4b5a697081</span></body></html>`,
+		ct, "text/html", "Server", "cloudflare", "Cf-Ray", "8d2f3c4b5a697081-DME"),
+		model.ClassGeoBlocked, "cloudflare.country_banned", model.AccessRevoked},
+	{"cloudflare 1009 text without attribution", obs("openai", "models", "", 403,
+		`<html><head><title>Access denied</title></head><body>has banned the country or region your IP address is in</body></html>`, ct, "text/html"),
+		model.ClassBlockedPage, "generic.html_403", model.AccessUnknown},
+	{"cloudflare 1015", obs("anthropic", "generate", "m", 429, "error code: 1015", ct, "text/plain"),
+		model.ClassRateLimited, "cloudflare.rate_limited", model.AccessFault},
+}
+
+func TestAccessCases(t *testing.T) {
+	t.Parallel()
+	for _, tc := range accessCases {
+		t.Run(tc.name, func(t *testing.T) {
+			c := Classify(tc.obs)
+			if c.Class != tc.class || c.Rule != tc.rule || c.Access != tc.access {
+				t.Errorf("got %s/%s by %s, want %s/%s by %s (signature %q)", c.Class, c.Access, c.Rule, tc.class, tc.access,
+					tc.rule, c.Signature)
+			}
+			checkInvariants(t, c)
+		})
+	}
 }
 
 func TestRuleCases(t *testing.T) {
@@ -101,6 +180,7 @@ func TestRuleCases(t *testing.T) {
 			if c.Class != tc.class || c.Rule != tc.rule {
 				t.Errorf("got %s by %s, want %s by %s (signature %q)", c.Class, c.Rule, tc.class, tc.rule, c.Signature)
 			}
+
 			checkInvariants(t, c)
 		})
 	}
@@ -114,10 +194,16 @@ func TestRulesCovered(t *testing.T) {
 	for _, f := range loadFixtures(t) {
 		used[strings.TrimPrefix(Classify(f.obs).Rule, "upstream.")] = true
 	}
+	for _, c := range loadCorpus(t) {
+		used[strings.TrimPrefix(Classify(c.obs).Rule, "upstream.")] = true
+	}
 	for _, tc := range ruleCases {
 		used[strings.TrimPrefix(Classify(tc.obs).Rule, "upstream.")] = true
 	}
-	for _, table := range [][]Rule{anthropicRules, openaiRules, compatRules, geminiRules, mistralRules, genericRules, fallbackRules} {
+	for _, tc := range accessCases {
+		used[Classify(tc.obs).Rule] = true
+	}
+	for _, table := range allTables {
 		for _, r := range table {
 			if !used[r.Name] {
 				t.Errorf("rule %s decides no fixture or test case", r.Name)
@@ -138,10 +224,15 @@ func TestRuleTables(t *testing.T) {
 				if !slices.Contains(model.Classes(), r.Class) {
 					t.Errorf("class %q", r.Class)
 				}
-				for _, s := range append([]string{r.Message, r.MessagePrefix, r.BodyContains, r.HeaderContains}, r.MessageContains...) {
+				texts := slices.Concat([]string{r.Message, r.MessagePrefix, r.BodyContains, r.HeaderContains},
+					r.MessageContains, r.MessageAny, r.BodyAny)
+				for _, s := range texts {
 					if s != strings.ToLower(s) {
 						t.Errorf("%q must be lower-case: it is compared with lower-cased text", s)
 					}
+				}
+				if r.ReasonPrefix != strings.ToUpper(r.ReasonPrefix) {
+					t.Errorf("reason prefix %q must be upper-case", r.ReasonPrefix)
 				}
 				if r.Header != http.CanonicalHeaderKey(r.Header) {
 					t.Errorf("header %q is not canonical", r.Header)
@@ -153,7 +244,7 @@ func TestRuleTables(t *testing.T) {
 		}
 	}
 	seen := map[string]bool{}
-	for _, table := range [][]Rule{anthropicRules, openaiRules, compatRules, geminiRules, mistralRules, genericRules, fallbackRules} {
+	for _, table := range allTables {
 		for _, r := range table {
 			if seen[r.Name] {
 				t.Errorf("duplicate rule name %s", r.Name)
@@ -163,6 +254,10 @@ func TestRuleTables(t *testing.T) {
 	}
 }
 
+// allTables are every rule table, for checks over all rules.
+var allTables = [][]Rule{proxyRules, edgeRules, anthropicRules, openaiRules, compatRules, geminiRules, mistralRules,
+	genericRules, fallbackRules}
+
 func TestRulesReturnsCopy(t *testing.T) {
 	t.Parallel()
 	rs := Rules("anthropic")
@@ -170,21 +265,9 @@ func TestRulesReturnsCopy(t *testing.T) {
 	if anthropicRules[0].Class == model.ClassOK {
 		t.Fatal("Rules exposed the package table")
 	}
-	if got := Rules("no-such-kind"); len(got) != len(genericRules)+len(fallbackRules) {
-		t.Errorf("unknown kind: %d rules, want generic+fallback %d", len(got), len(genericRules)+len(fallbackRules))
-	}
-}
-
-func TestAbsent(t *testing.T) {
-	t.Parallel()
-	c := Absent("openai")
-	want := model.Classification{Layer: model.LayerAPI, Class: model.ClassModelUnavailable, Access: model.AccessRevoked,
-		Signature: "openai:absent", Rule: "absent"}
-	if c != want {
-		t.Errorf("Absent = %+v, want %+v", c, want)
-	}
-	if got := Absent("").Signature; got != "unknown:absent" {
-		t.Errorf("Absent(\"\").Signature = %q", got)
+	want := len(proxyRules) + len(edgeRules) + len(genericRules) + len(fallbackRules)
+	if got := Rules("no-such-kind"); len(got) != want {
+		t.Errorf("unknown kind: %d rules, want proxy+edge+generic+fallback %d", len(got), want)
 	}
 }
 

@@ -17,6 +17,9 @@ func FuzzClassify(f *testing.F) {
 	for _, fx := range loadFixtures(f) {
 		f.Add(fx.obs.Kind, fx.obs.Check, fx.obs.Model, fx.obs.Status, fx.obs.Header.Get("Content-Type"), fx.obs.Body, uint8(0), uint(0))
 	}
+	for _, c := range loadCorpus(f) {
+		f.Add(c.obs.Kind, c.obs.Check, c.obs.Model, c.obs.Status, c.obs.Header.Get("Content-Type"), c.obs.Body, uint8(1), uint(7))
+	}
 	f.Add("openai", "models", "", 403, "application/json",
 		[]byte(`{"error":{"message":"Incorrect API key provided: ","code":"invalid_api_key"}}`), uint8(1), uint(48))
 	f.Add("gemini", "generate", "m", 400, "text/html", []byte("<title>key </title>"), uint8(3), uint(11))

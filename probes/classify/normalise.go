@@ -7,8 +7,9 @@ import (
 	"unicode/utf8"
 )
 
-// maxNormalised bounds Normalise's output, in bytes.
-const maxNormalised = 200
+// maxNormalised bounds Normalise's output, in bytes: long enough that what tells two failures
+// apart late in a long message (a quota's "limit: 0") is still there for the signature's hash.
+const maxNormalised = 600
 
 // Replacements for volatile parts.
 const (
@@ -44,7 +45,8 @@ var tokenRules = []tokenRule{
 // Normalise returns s lower-cased, with white space collapsed, the given model id replaced by
 // "<model>", and volatile parts replaced: request/user/team ids and long opaque ids ("<id>"), API
 // keys and masked key fragments ("<key>"), IP addresses ("<ip>"), timestamps ("<time>") and
-// numbers ("<n>") and durations ("<duration>"). The result is at most 200 bytes.
+// numbers other than a lone 0 ("<n>") and durations ("<duration>"). The result is at most
+// maxNormalised bytes.
 func Normalise(s, model string) string {
 	s = strings.ToLower(s)
 	m := strings.ToLower(strings.TrimPrefix(strings.TrimSpace(model), "models/"))
@@ -340,6 +342,9 @@ func numberToken(tok string) (string, bool) {
 	}
 	switch rest := tok[n:]; rest {
 	case "":
+		if tok == "0" { // none at all is another failure than some: "limit: 0" is no quota, not a used-up one
+			return tok, true
+		}
 		return replNum, true
 	case "k", "x", "%":
 		return replNum + rest, true

@@ -72,12 +72,25 @@ var sameFailure = map[string][]Observation{
 		obs("openai_compatible", "models", "", 403, cloudflarePage("8d2f3c4b5a697081", "127.0.0.1"), ct, "text/html"),
 		obs("openai_compatible", "models", "", 403, cloudflarePage("91b0c10e4a051b5a", "127.9.9.9"), ct, "text/html"),
 	},
-	"anthropic geo":            {obs("anthropic", "models", "", 403, `{"error":{"type":"forbidden","message":"Request not allowed"}}`)},
-	"anthropic permission":     {obs("anthropic", "models", "", 403, `{"type":"error","error":{"type":"permission_error","message":"Permission denied"}}`)},
-	"openai geo":               {obs("openai", "models", "", 403, `{"error":{"code":"unsupported_country_region_territory","message":"Country, region, or territory not supported","param":null,"type":"request_forbidden"}}`)},
-	"anthropic overloaded":     {obs("anthropic", "generate", "m", 529, `{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}`)},
-	"anthropic 503 empty":      {obs("anthropic", "generate", "m", 503, "")},
-	"anthropic 502 empty":      {obs("anthropic", "generate", "m", 502, "")},
+	"anthropic geo":        {obs("anthropic", "models", "", 403, `{"error":{"type":"forbidden","message":"Request not allowed"}}`)},
+	"anthropic permission": {obs("anthropic", "models", "", 403, `{"type":"error","error":{"type":"permission_error","message":"Permission denied"}}`)},
+	"openai geo":           {obs("openai", "models", "", 403, `{"error":{"code":"unsupported_country_region_territory","message":"Country, region, or territory not supported","param":null,"type":"request_forbidden"}}`)},
+	"anthropic overloaded": {obs("anthropic", "generate", "m", 529, `{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}`)},
+	"anthropic 503 empty":  {obs("anthropic", "generate", "m", 503, "")},
+	"anthropic 502 empty":  {obs("anthropic", "generate", "m", 502, "")},
+	// Google's quota texts share 250 bytes of preamble; the quota that is zero and the one that
+	// is used up differ only at the end.
+	"gemini per-minute quota": {
+		obs("gemini", "generate", "gemini-2.5-pro", 429, geminiQuotaBody("generate_content_paid_tier_input_token_count", 2000000, "gemini-2.5-pro", "38.1s")),
+		obs("gemini", "generate", "gemini-2.5-flash", 429, geminiQuotaBody("generate_content_paid_tier_input_token_count", 1000000, "gemini-2.5-flash", "4.9s")),
+	},
+	"gemini zero quota": {
+		obs("gemini", "generate", "gemini-2.5-pro", 429, geminiQuotaBody("generate_content_free_tier_requests", 0, "gemini-2.5-pro", "38.1s")),
+		obs("gemini", "generate", "gemini-3-pro-preview", 429, geminiQuotaBody("generate_content_free_tier_requests", 0, "gemini-3-pro-preview", "12s")),
+	},
+	"relay wraps anthropic credit": {
+		obs("openai_compatible", "generate", "claude-sonnet-4-5", 400, `{"error":{"error":{"type":"invalid_request_error","message":"Your credit balance is too low to access the Anthropic API. Please go to Plans & Billing to upgrade or purchase credits."},"type":"upstream_error"}}`),
+	},
 	"openai ok":                {obs("openai", "models", "", 200, `{"data":[]}`)},
 	"anthropic ok":             {obs("anthropic", "models", "", 200, `{"data":[]}`)},
 	"gemini geo":               {obs("gemini", "generate", "m", 400, `{"error":{"code":400,"message":"User location is not supported for the API use.","status":"FAILED_PRECONDITION"}}`)},
@@ -109,6 +122,12 @@ func geminiGoneBody(modelID string) string {
 func cloudflarePage(ray, ip string) string {
 	return `<!DOCTYPE html><html><head><title>Attention Required! | Cloudflare</title></head><body><h1>Sorry, you have been blocked</h1>` +
 		`<p>Cloudflare Ray ID: <strong>` + ray + `</strong> &bull; Your IP: ` + ip + `</p></body></html>`
+}
+
+// geminiQuotaBody is Google's 429 for a quota, as the Gemini API sends it.
+func geminiQuotaBody(metric string, limit int, mdl, retry string) string {
+	return fmt.Sprintf(`{"error":{"code":429,"message":"You exceeded your current quota, please check your plan and billing details. For more information on this error, head to: https://ai.google.dev/gemini-api/docs/rate-limits. To monitor your current usage, head to: https://ai.dev/usage?tab=rate-limit. \n* Quota exceeded for metric: generativelanguage.googleapis.com/%s, limit: %d, model: %s\nPlease retry in %s.","status":"RESOURCE_EXHAUSTED"}}`,
+		metric, limit, mdl, retry)
 }
 
 func TestSignatureStability(t *testing.T) {

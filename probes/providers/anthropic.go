@@ -13,8 +13,8 @@ const AnthropicVersion = "2023-06-01"
 
 // anthropic is the Claude API: x-api-key auth, base https://api.anthropic.com.
 //
-// The models list asks for limit=1000 (the API's maximum), which holds every model the
-// account can see, so has_more/last_id pagination is not followed.
+// The models list asks for limit=1000 (the API's maximum); when has_more is still set, the
+// next page is asked with after_id=<last_id> (ParseModelPage, in catalogue.go).
 type anthropic struct{}
 
 var anthropicSpec = spec{

@@ -13,7 +13,8 @@ import (
 
 // gemini is the Gemini API (generativelanguage.googleapis.com, v1beta). The key travels in
 // the x-goog-api-key header, never as ?key= in the URL, so URLs can be stored as they are.
-// pageSize=1000 is the list maximum, so nextPageToken is not followed.
+// The list asks for pageSize=1000; a nextPageToken is followed with pageToken=<token>
+// (ParseModelPage, in catalogue.go).
 type gemini struct{}
 
 var geminiSpec = spec{
@@ -42,7 +43,8 @@ type geminiContent struct {
 }
 
 type geminiGenerationConfig struct {
-	MaxOutputTokens int `json:"maxOutputTokens"`
+	MaxOutputTokens int             `json:"maxOutputTokens"`
+	ThinkingConfig  *GeminiThinking `json:"thinkingConfig,omitempty"` // see generate.go
 }
 
 type geminiRequest struct {
@@ -69,7 +71,8 @@ func (g gemini) Request(ctx context.Context, t Target, check, modelID string) (*
 			body: geminiRequest{Contents: geminiPrompt()}}
 	case model.CheckGenerate:
 		e = endpoint{method: http.MethodPost, path: []segment{lit("v1beta"), lit("models"), modelSegSuffix(modelID, ":generateContent")},
-			body: geminiRequest{Contents: geminiPrompt(), GenerationConfig: &geminiGenerationConfig{MaxOutputTokens: 1}}}
+			body: geminiRequest{Contents: geminiPrompt(), GenerationConfig: &geminiGenerationConfig{
+				MaxOutputTokens: 1, ThinkingConfig: GeminiThinkingFor(modelID)}}}
 	default:
 		return nil, unsupported(KindGemini, check)
 	}

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/accesswatch/accesswatch/internal/redact"
 )
 
 // Meta is evidence pulled out of an answer: which request it was (for the vendor's support)
@@ -36,21 +38,23 @@ const (
 )
 
 // ExtractMeta reads request id, Cloudflare colo and region from an answer. Values are
-// untrusted: they are bounded and stripped of control characters.
-func ExtractMeta(h http.Header, body []byte) Meta {
+// untrusted: the given secrets and anything key-shaped are removed first (a vendor or proxy
+// may echo our key as a request id), then they are bounded and stripped of control
+// characters.
+func ExtractMeta(h http.Header, body []byte, secrets ...string) Meta {
 	var m Meta
 	for _, name := range requestIDHeaders {
-		if v := clean(h.Get(name), maxIDLen); v != "" {
+		if v := clean(redact.String(h.Get(name), secrets...), maxIDLen); v != "" {
 			m.RequestID = v
 			break
 		}
 	}
 	if m.RequestID == "" {
-		m.RequestID = bodyRequestID(body)
+		m.RequestID = clean(redact.String(bodyRequestID(body), secrets...), maxIDLen)
 	}
 	m.EdgeColo = cfColo(h.Get("cf-ray"))
 	for _, name := range regionHeaders {
-		if v := clean(h.Get(name), maxRegionLen); v != "" {
+		if v := clean(redact.String(h.Get(name), secrets...), maxRegionLen); v != "" {
 			m.EdgeRegion = v
 			break
 		}
@@ -71,7 +75,7 @@ func bodyRequestID(body []byte) string {
 		return ""
 	}
 	s, _ := doc.RequestID.(string)
-	return clean(s, maxIDLen)
+	return s
 }
 
 // cfColo returns the IATA code at the end of a cf-ray value ("89cdc7d74e3e2512-SJC").

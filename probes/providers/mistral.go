@@ -37,7 +37,7 @@ func (mistral) Request(ctx context.Context, t Target, check, modelID string) (*h
 		e = endpoint{method: http.MethodGet, path: []segment{lit("v1"), lit("models"), modelSeg(modelID)}}
 	case model.CheckGenerate:
 		e = endpoint{method: http.MethodPost, path: []segment{lit("v1"), lit("chat"), lit("completions")},
-			body: chatCompletion(modelID, false)}
+			body: chatCompletion(modelID, TokenParamMaxTokens, false)}
 	default:
 		return nil, unsupported(KindMistral, check)
 	}

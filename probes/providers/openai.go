@@ -8,17 +8,19 @@ import (
 	"net/http"
 
 	"github.com/accesswatch/accesswatch/internal/model"
+	"github.com/accesswatch/accesswatch/internal/vendors"
 )
 
 // openAI serves both the OpenAI API and OpenAI-compatible vendors (DeepSeek, Groq, xAI,
 // OpenRouter, Together, …). The base URL includes the version (https://api.openai.com/v1,
-// https://api.groq.com/openai/v1, https://api.deepseek.com). OpenAI itself wants
-// max_completion_tokens (reasoning models reject max_tokens); compatible vendors take
-// max_tokens. There is no count_tokens check: no compatible token-count endpoint exists.
+// https://api.groq.com/openai/v1, https://api.deepseek.com). The token-limit field is
+// Target.TokenParam (config token_param); when empty, vendors.DefaultTokenParam for the base URL:
+// OpenAI itself wants max_completion_tokens (reasoning models reject max_tokens), compatible
+// vendors take max_tokens. Reasoning models get the budget and effort of generate.go. There is
+// no count_tokens check: no compatible token-count endpoint exists.
 type openAI struct {
-	kind             string
-	completionTokens bool // send max_completion_tokens rather than max_tokens
-	defaultBase      string
+	kind        string
+	defaultBase string
 }
 
 func (o openAI) spec() spec {
@@ -43,8 +45,12 @@ func (o openAI) Request(ctx context.Context, t Target, check, modelID string) (*
 	case model.CheckModel:
 		e = endpoint{method: http.MethodGet, path: []segment{lit("models"), modelSeg(modelID)}}
 	case model.CheckGenerate:
+		tp := t.TokenParam
+		if tp == "" {
+			tp = vendors.DefaultTokenParam(o.kind, t.BaseURL)
+		}
 		e = endpoint{method: http.MethodPost, path: []segment{lit("chat"), lit("completions")},
-			body: chatCompletion(modelID, o.completionTokens)}
+			body: chatCompletion(modelID, tp, true)}
 	default:
 		return nil, unsupported(o.kind, check)
 	}
@@ -57,25 +63,6 @@ func (o openAI) Request(ctx context.Context, t Target, check, modelID string) (*
 func (o openAI) ParseModels(body []byte) ([]string, error) {
 	// Together (and a few other compatible vendors) answer with a bare array.
 	return parseDataIDs(o.kind, body, o.kind == KindOpenAICompatible)
-}
-
-// chatRequest is a one-token chat completion (OpenAI, compatible vendors, Mistral).
-type chatRequest struct {
-	Model               string    `json:"model"`
-	MaxCompletionTokens int       `json:"max_completion_tokens,omitempty"`
-	MaxTokens           int       `json:"max_tokens,omitempty"`
-	Messages            []message `json:"messages"`
-}
-
-// chatCompletion is a one-token chat completion; completionTokens picks max_completion_tokens.
-func chatCompletion(modelID string, completionTokens bool) chatRequest {
-	r := chatRequest{Model: modelID, Messages: userPrompt()}
-	if completionTokens {
-		r.MaxCompletionTokens = 1
-	} else {
-		r.MaxTokens = 1
-	}
-	return r
 }
 
 // parseDataIDs reads {"data":[{"id":…}]} (and, when bareOK, a bare [{"id":…}]).

@@ -7,15 +7,17 @@ import (
 	"net/http"
 	"slices"
 	"sort"
+
+	"github.com/accesswatch/accesswatch/internal/vendors"
 )
 
 // Provider kinds.
 const (
-	KindAnthropic        = "anthropic"
-	KindOpenAI           = "openai"
-	KindOpenAICompatible = "openai_compatible"
-	KindGemini           = "gemini"
-	KindMistral          = "mistral"
+	KindAnthropic        = vendors.KindAnthropic
+	KindOpenAI           = vendors.KindOpenAI
+	KindOpenAICompatible = vendors.KindOpenAICompatible
+	KindGemini           = vendors.KindGemini
+	KindMistral          = vendors.KindMistral
 )
 
 // Target is one configured vendor API as the adapter needs it.
@@ -27,6 +29,9 @@ type Target struct {
 	// override the defaults (Accept, anthropic-version, …) but not the auth header.
 	Headers   map[string]string
 	UserAgent string // DefaultUserAgent when empty
+	// TokenParam is the token-limit field of an openai/openai_compatible generate
+	// (TokenParamMaxTokens or TokenParamMaxCompletionTokens); vendors.DefaultTokenParam when empty.
+	TokenParam string
 }
 
 // Adapter builds requests for one vendor API.
@@ -61,7 +66,7 @@ func NewRegistry() *Registry {
 func builtins() []Adapter {
 	return []Adapter{
 		anthropic{},
-		openAI{kind: KindOpenAI, completionTokens: true, defaultBase: "https://api.openai.com/v1"},
+		openAI{kind: KindOpenAI, defaultBase: "https://api.openai.com/v1"},
 		openAI{kind: KindOpenAICompatible},
 		gemini{},
 		mistral{},

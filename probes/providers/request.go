@@ -11,6 +11,8 @@ import (
 	"net/url"
 	"strings"
 	"unicode"
+
+	"github.com/accesswatch/accesswatch/internal/redact"
 )
 
 // DefaultUserAgent is sent when Target.UserAgent is empty.
@@ -157,7 +159,7 @@ func parseBase(s spec, raw string) (*url.URL, error) {
 	if err != nil {
 		return nil, fmt.Errorf("providers: %s: invalid base_url: not a URL", s.kind)
 	}
-	shown := SafeURL(u)
+	shown := redact.URL(u)
 	switch {
 	case u.Scheme != "http" && u.Scheme != "https":
 		return nil, fmt.Errorf("providers: %s: invalid base_url %q: scheme must be http or https", s.kind, shown)

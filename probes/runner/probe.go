@@ -3,11 +3,11 @@ package runner
 import (
 	"context"
 	"net/http"
-	"slices"
 	"time"
 
 	"github.com/accesswatch/accesswatch/internal/config"
 	"github.com/accesswatch/accesswatch/internal/model"
+	"github.com/accesswatch/accesswatch/internal/redact"
 	"github.com/accesswatch/accesswatch/probes/classify"
 	"github.com/accesswatch/accesswatch/probes/httpprobe"
 	"github.com/accesswatch/accesswatch/probes/providers"
@@ -31,32 +31,10 @@ func (r *Runner) Probe(ctx context.Context, t Target, scheduled time.Time) []mod
 	return out
 }
 
-// probeList makes one models-list request and reads each model's presence from it.
+// probeList reads the models list, every page of it, and each model's presence from it;
+// a model the list does not show is confirmed with one get (catalogue.go).
 func (r *Runner) probeList(ctx context.Context, t Target, scheduled time.Time) []model.Result {
-	base, ex := r.exchange(ctx, t, "", scheduled)
-	out := make([]model.Result, 0, len(t.Models))
-	var listed []string
-	listOK := base.Class == model.ClassOK
-	if listOK {
-		ad, _ := r.reg.Lookup(t.Provider.Kind)
-		var err error
-		if listed, err = ad.ParseModels(ex.Body); err != nil {
-			listOK = false
-			base.Classification = model.Classification{Layer: model.LayerAPI, Class: model.ClassUnexpectedResponse,
-				Access: model.AccessUnknown, Signature: t.Provider.Kind + ":models:unparseable list", Rule: "runner.models_unparseable"}
-			base.Excerpt = providers.Excerpt(ex.Body, 512, t.Provider.APIKey.Reveal())
-		}
-	}
-	for _, m := range t.Models {
-		res := base
-		res.ID = model.NewID(base.Time)
-		res.Model = m
-		if listOK && !slices.Contains(listed, m) {
-			res.Classification = classify.Absent(t.Provider.Kind)
-		}
-		out = append(out, res)
-	}
-	return out
+	return r.probeCatalogue(ctx, t, scheduled)
 }
 
 // exchange sends one request of t's check for modelID and returns its Result and the raw exchange.
@@ -71,24 +49,25 @@ func (r *Runner) exchange(ctx context.Context, t Target, modelID string, schedul
 	if vd := v.verdict.Load(); vd != nil {
 		res.EgressIP, res.EgressASN, res.VantageMismatch = vd.EgressIP, vd.ASN, vd.Mismatch()
 	}
-	key := t.Provider.APIKey.Reveal()
+	secrets := r.secrets()
 	ad, err := r.reg.Lookup(t.Provider.Kind)
 	var req *http.Request
 	if err == nil {
-		req, err = ad.Request(ctx, r.target(t), t.Check.Kind, modelID)
+		req, err = r.request(ctx, ad, t, modelID)
 	}
 	if err != nil {
 		// Only a config the loader should have refused gets here.
 		res.Classification = model.Classification{Layer: model.LayerHTTP, Class: model.ClassBadRequest,
 			Access: model.AccessMisconfigured, Signature: t.Provider.Kind + ":request:cannot build", Rule: "runner.build"}
-		res.Error = providers.Redact(err.Error(), key)
+		res.Error = redact.String(err.Error(), secrets...)
 		return res, httpprobe.Exchange{}
 	}
-	res.Method, res.URL = req.Method, providers.SafeURL(req.URL)
+	res.Method, res.URL = req.Method, redact.String(redact.URL(req.URL), secrets...)
 
 	pctx, cancel := context.WithTimeout(ctx, t.Timeout)
 	defer cancel()
-	ex := httpprobe.Do(pctx, v.rt, req.WithContext(pctx), r.maxBody)
+	// Scrubbed before anything reads it: classify (which lower-cases), meta and excerpt.
+	ex := scrub(httpprobe.Do(pctx, v.rt, req.WithContext(pctx), r.bodyLimit(t)), secrets)
 	res.Classification = classify.Classify(classify.Observation{
 		Kind: t.Provider.Kind, Check: t.Check.Kind, Model: modelID,
 		Status: ex.Status, Header: ex.Header, Body: ex.Body, Err: ex.Err, Op: ex.Op,
@@ -97,12 +76,12 @@ func (r *Runner) exchange(ctx context.Context, t Target, modelID string, schedul
 	res.Timings = ex.Timings
 	res.RemoteIP, res.TLSVersion, res.CertSHA256 = ex.RemoteIP, ex.TLSVersion, ex.CertSHA256
 	if ex.Err != nil {
-		res.Error = providers.Redact(ex.Err.Error(), key)
+		res.Error = redact.String(ex.Err.Error(), secrets...)
 	} else {
-		meta := providers.ExtractMeta(ex.Header, ex.Body)
+		meta := providers.ExtractMeta(ex.Header, ex.Body, secrets...)
 		res.RequestID, res.EdgeColo, res.EdgeRegion = meta.RequestID, meta.EdgeColo, meta.EdgeRegion
 		if res.Class != model.ClassOK {
-			res.Excerpt = providers.Excerpt(ex.Body, 512, key)
+			res.Excerpt = redact.Excerpt(ex.Body, 512, secrets...)
 		}
 	}
 	r.log.Debug("probe", "vantage", res.Vantage, "provider", res.Provider, "model", modelID,
@@ -124,23 +103,25 @@ func (r *Runner) control(ctx context.Context, t Target, scheduled time.Time) mod
 	}
 	pctx, cancel := context.WithTimeout(ctx, t.Timeout)
 	defer cancel()
+	secrets := r.secrets()
 	req, err := http.NewRequestWithContext(pctx, http.MethodGet, r.controlURL(t.Vantage), nil)
 	if err != nil {
 		res.Classification = model.Classification{Layer: model.LayerHTTP, Class: model.ClassBadRequest,
 			Access: model.AccessMisconfigured, Signature: "control:request:cannot build", Rule: "runner.build"}
-		res.Error = err.Error()
+		res.Error = redact.String(err.Error(), secrets...)
 		return res
 	}
 	req.Header.Set("User-Agent", r.ua)
-	res.URL = providers.SafeURL(req.URL)
-	ex := httpprobe.Do(pctx, v.rt, req, 4<<10)
+	res.URL = redact.String(redact.URL(req.URL), secrets...)
+	// A proxy may forward its Proxy-Authorization and an echo repeat it: scrubbed first.
+	ex := scrub(httpprobe.Do(pctx, v.rt, req, 4<<10), secrets)
 	res.Classification = classify.Classify(classify.Observation{
 		Kind: "control", Check: model.CheckControl, Status: ex.Status, Header: ex.Header, Body: ex.Body, Err: ex.Err, Op: ex.Op,
 	})
 	res.HTTPStatus, res.Timings = ex.Status, ex.Timings
 	res.RemoteIP, res.TLSVersion, res.CertSHA256 = ex.RemoteIP, ex.TLSVersion, ex.CertSHA256
 	if ex.Err != nil {
-		res.Error = providers.Redact(ex.Err.Error())
+		res.Error = redact.String(ex.Err.Error(), secrets...)
 	}
 	return res
 }
@@ -158,7 +139,7 @@ func (r *Runner) controlURL(v config.Vantage) string {
 func (r *Runner) target(t Target) providers.Target {
 	return providers.Target{
 		Kind: t.Provider.Kind, BaseURL: t.Provider.BaseURL, APIKey: t.Provider.APIKey.Reveal(),
-		Headers: t.Provider.Headers, UserAgent: r.ua,
+		Headers: t.Provider.Headers, UserAgent: r.ua, TokenParam: t.Provider.TokenParam,
 	}
 }
 

@@ -10,12 +10,14 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/accesswatch/accesswatch/internal/config"
 	"github.com/accesswatch/accesswatch/internal/model"
+	"github.com/accesswatch/accesswatch/internal/redact"
 	"github.com/accesswatch/accesswatch/probes/providers"
 	"github.com/accesswatch/accesswatch/probes/schedule"
 	"github.com/accesswatch/accesswatch/probes/vantage"
@@ -29,6 +31,8 @@ type Target struct {
 	Check    config.Check
 	Models   []string // the models this check covers
 	Timeout  time.Duration
+
+	page url.Values // the query of a models-list page after the first (catalogue.go)
 }
 
 // Key names the target uniquely (a provider may have two checks of the same kind).
@@ -57,7 +61,11 @@ type Runner struct {
 	log      *slog.Logger
 	vantages map[string]*vantageState
 	maxBody  int64
+	maxList  int64 // bound of one models-list page (probing.max_list_kib)
 	ua       string
+	// secretList is every credential of the config with its escaped forms, computed once.
+	secretList []string
+	cat        catalogueCounts
 }
 
 type vantageState struct {
@@ -81,7 +89,10 @@ func New(o Options) (*Runner, error) {
 		cfg: o.Config, reg: o.Registry, geo: o.Geo, now: o.Now, log: o.Logger,
 		vantages: map[string]*vantageState{},
 		maxBody:  int64(o.Config.Probing.MaxBodyKiB) << 10,
+		maxList:  int64(o.Config.Probing.MaxListKiB) << 10,
 		ua:       o.Config.Probing.UserAgent,
+
+		secretList: redact.WithEncodings(o.Config.Secrets()),
 	}
 	for _, v := range o.Config.Vantages {
 		rt, err := vantage.NewTransport(vantage.Options{
@@ -242,7 +253,9 @@ func (r *Runner) Schedule(s *schedule.Scheduler, targets []Target, sink func([]m
 
 func requestsPerRun(t Target) int {
 	if t.Check.Kind == model.CheckModels {
-		return 1
+		// Every page shares one timeout; each model absent from the list may cost one
+		// confirming get (catalogue.go).
+		return 1 + len(t.Models)
 	}
 	return len(t.Models)
 }

@@ -1,4 +1,4 @@
-package providers_test
+package redact_test
 
 import (
 	"net/url"
@@ -6,7 +6,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
-	"github.com/accesswatch/accesswatch/probes/providers"
+	"github.com/accesswatch/accesswatch/internal/redact"
 )
 
 func TestRedactKeyShapes(t *testing.T) {
@@ -30,7 +30,7 @@ func TestRedactKeyShapes(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			if got := providers.Redact(tc.in); got != tc.want {
+			if got := redact.String(tc.in); got != tc.want {
 				t.Errorf("Redact(%q) = %q, want %q", tc.in, got, tc.want)
 			}
 		})
@@ -55,7 +55,7 @@ func TestRedactSecrets(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			got := providers.Redact(tc.in, tc.secrets...)
+			got := redact.String(tc.in, tc.secrets...)
 			if got != tc.want {
 				t.Errorf("Redact(%q, %q) = %q, want %q", tc.in, tc.secrets, got, tc.want)
 			}
@@ -74,7 +74,7 @@ func TestExcerpt(t *testing.T) {
 	}{
 		{"collapses whitespace", "{\n  \"error\":\t{\"type\": \"forbidden\"}\r\n}\n", 0, `{ "error": {"type": "forbidden"} }`},
 		{"redacts the key", `{"message":"bad key ` + key + `"}`, 0, `{"message":"bad key [REDACTED]"}`},
-		{"bounded", strings.Repeat("a", 1000), 0, strings.Repeat("a", providers.DefaultExcerptLen)},
+		{"bounded", strings.Repeat("a", 1000), 0, strings.Repeat("a", redact.DefaultExcerptLen)},
 		{"cut on a rune boundary", "ééé", 5, "éé"},
 		{"invalid utf-8 replaced", "ok\xffok", 0, "ok\uFFFDok"},
 		{"control characters become spaces", "a\x00\x1bb", 0, "a b"},
@@ -84,7 +84,7 @@ func TestExcerpt(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			if got := providers.Excerpt([]byte(tc.body), tc.limit, key); got != tc.want {
+			if got := redact.Excerpt([]byte(tc.body), tc.limit, key); got != tc.want {
 				t.Errorf("Excerpt = %q, want %q", got, tc.want)
 			}
 		})
@@ -107,12 +107,12 @@ func TestSafeURL(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got := providers.SafeURL(u); got != tc.want {
+			if got := redact.URL(u); got != tc.want {
 				t.Errorf("SafeURL = %q, want %q", got, tc.want)
 			}
 		})
 	}
-	if providers.SafeURL(nil) != "" {
+	if redact.URL(nil) != "" {
 		t.Error("SafeURL(nil) not empty")
 	}
 }
@@ -122,10 +122,20 @@ func FuzzRedact(f *testing.F) {
 	f.Add("aabb", "ab")
 	f.Add("café", "\xa9")
 	f.Add("x[REDACTED]y", "D]y")
+	f.Add("invalid KEY ZQ8T0MVX given", "zq8t0mvx")
+	f.Add("sk\u212Aey", "skkey")
+	f.Add("[REDACTED]", "d]")
 	f.Fuzz(func(t *testing.T, s, secret string) {
-		got := providers.Redact(s, secret)
+		got := redact.String(s, secret)
 		if secret != "" && strings.Contains(got, secret) {
 			t.Errorf("Redact(%q, %q) = %q still holds the secret", s, secret, got)
+		}
+		// No configured secret survives, case-insensitively.
+		if secret != "" && strings.Contains(asciiLower(got), asciiLower(secret)) {
+			t.Errorf("Redact(%q, %q) = %q still holds the secret in another case", s, secret, got)
+		}
+		if secret != "" && utf8.ValidString(secret) && utf8.ValidString(got) && holdsFold(got, secret) {
+			t.Errorf("Redact(%q, %q) = %q still holds the secret under case folding", s, secret, got)
 		}
 		if utf8.ValidString(s) && !utf8.ValidString(got) {
 			t.Errorf("Redact(%q, %q) = %q is not valid UTF-8", s, secret, got)
@@ -138,10 +148,10 @@ func FuzzExcerpt(f *testing.F) {
 	f.Add([]byte("a  \n b"), 3, "a b")
 	f.Add([]byte("é\xff"), 2, "\xbd")
 	f.Fuzz(func(t *testing.T, body []byte, limit int, secret string) {
-		got := providers.Excerpt(body, limit, secret)
+		got := redact.Excerpt(body, limit, secret)
 		bound := limit
 		if bound <= 0 {
-			bound = providers.DefaultExcerptLen
+			bound = redact.DefaultExcerptLen
 		}
 		if len(got) > bound {
 			t.Errorf("len %d > %d", len(got), bound)
@@ -153,4 +163,15 @@ func FuzzExcerpt(f *testing.F) {
 			t.Errorf("Excerpt(%q, %d, %q) = %q leaks the secret", body, limit, secret, got)
 		}
 	})
+}
+
+// asciiLower lower-cases ASCII letters only (bytes of invalid UTF-8 are kept as they are).
+func asciiLower(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return string(b)
 }
