@@ -43,7 +43,6 @@ func Classify(o Observation) model.Classification {
 		header: o.Header,
 	}
 	in.shaped = shaped(&p, o.Check, kind, o.Body)
-	in.edge = fromEdge(o.Header, o.Body)
 	in.quotaOff = p.quota0 || zeroLimit(in.msg)
 	if p.raw != "" {
 		if c, ok := classifyUpstream(o, kind, &in); ok {
@@ -108,18 +107,17 @@ func shaped(p *parsed, check, kind string, body []byte) bool {
 	return true
 }
 
-// fromEdge reports whether an answer comes from Cloudflare, the CDN in front of most vendors'
-// APIs: a well-formed cf-ray header with a cloudflare server, or Cloudflare's own error page.
-func fromEdge(h http.Header, body []byte) bool {
+// fromEdge reads Cloudflare's marks: a cf-ray with a cloudflare server, or its error page in
+// lbody (the lower-cased head of the body).
+func fromEdge(h http.Header, lbody string) bool {
 	if h != nil && cfRay(h.Get("Cf-Ray")) && containsFold([]byte(h.Get("Server")), "cloudflare") {
 		return true
 	}
-	b := body[:min(len(body), maxBodyScan)]
-	if hasPrefixFold(bytes.TrimSpace(b), "error code: 1") { // the plain-text form Cloudflare gives API clients
+	if strings.HasPrefix(strings.TrimSpace(lbody), "error code: 1") { // the plain-text form Cloudflare gives API clients
 		return true
 	}
 	for _, mark := range [...]string{"cloudflare ray id", "cf-error-details", "cf-wrapper", "cf-main-wrapper", "cf-error-title"} {
-		if containsFold(b, mark) {
+		if strings.Contains(lbody, mark) {
 			return true
 		}
 	}

@@ -51,8 +51,31 @@ type input struct {
 	body     []byte
 	header   http.Header
 	shaped   bool // a 2xx body has the success shape of its check
-	edge     bool // attributable to Cloudflare
+	edge     int8 // attributable to Cloudflare: 0 not yet known, 1 yes, -1 no
 	quotaOff bool // a quota of zero
+
+	lbody   string // the scanned head of body, ASCII lower-cased; made on first use
+	lowered bool
+}
+
+// lowerBody is the first maxBodyScan bytes of the body, ASCII lower-cased once per Classify, so
+// the body-text rules (a few dozen needles over a 64 KiB page) are plain substring searches.
+func (in *input) lowerBody() string {
+	if !in.lowered {
+		in.lbody, in.lowered = asciiLowerBytes(in.body[:min(len(in.body), maxBodyScan)]), true
+	}
+	return in.lbody
+}
+
+func asciiLowerBytes(b []byte) string {
+	out := make([]byte, len(b))
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		out[i] = c
+	}
+	return string(out)
 }
 
 func (r *Rule) matches(in *input) bool {
@@ -63,7 +86,6 @@ func (r *Rule) matches(in *input) bool {
 		(r.Format == "" || r.Format == in.p.format) &&
 		(!r.Page || in.p.format == FormatHTML || in.p.format == FormatText) &&
 		(!r.Unshaped || !in.shaped) &&
-		(!r.Edge || in.edge) &&
 		(!r.Quota0 || in.quotaOff) &&
 		eqFold(r.Type, in.p.typ) && eqFold(r.Code, in.p.code) &&
 		eqFold(r.GRPCStatus, in.p.status) && eqFold(r.Reason, in.p.reason) &&
@@ -73,23 +95,28 @@ func (r *Rule) matches(in *input) bool {
 		strings.HasPrefix(in.msg, r.MessagePrefix) &&
 		containsAll(in.msg, r.MessageContains) &&
 		(r.MessageAny == nil || containsAny(in.msg, r.MessageAny)) &&
-		(r.BodyContains == "" || containsFold(in.body[:min(len(in.body), maxBodyScan)], r.BodyContains)) &&
-		(r.BodyAny == nil || bodyContainsAny(in.body[:min(len(in.body), maxBodyScan)], r.BodyAny)) &&
-		(r.Header == "" || headerContains(in.header, r.Header, r.HeaderContains))
+		(r.BodyContains == "" || strings.Contains(in.lowerBody(), r.BodyContains)) &&
+		(r.BodyAny == nil || containsAny(in.lowerBody(), r.BodyAny)) &&
+		(r.Header == "" || headerContains(in.header, r.Header, r.HeaderContains)) &&
+		(!r.Edge || in.fromEdge())
+}
+
+// fromEdge reports, once per Classify, whether the answer comes from Cloudflare, the CDN in
+// front of most vendors' APIs: a well-formed cf-ray header with a cloudflare server, or
+// Cloudflare's own error page.
+func (in *input) fromEdge() bool {
+	if in.edge == 0 {
+		in.edge = -1
+		if fromEdge(in.header, in.lowerBody()) {
+			in.edge = 1
+		}
+	}
+	return in.edge > 0
 }
 
 func containsAny(s string, subs []string) bool {
 	for _, sub := range subs {
 		if strings.Contains(s, sub) {
-			return true
-		}
-	}
-	return false
-}
-
-func bodyContainsAny(b []byte, subs []string) bool {
-	for _, sub := range subs {
-		if containsFold(b, sub) {
 			return true
 		}
 	}
