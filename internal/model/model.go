@@ -130,6 +130,7 @@ type Result struct {
 	ID            string    `json:"id"`
 	SchemaVersion int       `json:"schema_version"`
 	Time          time.Time `json:"time"`                  // when the probe started (agent clock)
+	EndedAt       time.Time `json:"ended_at,omitzero"`     // when its answer (or its failure) came: when the evidence was seen
 	ScheduledAt   time.Time `json:"scheduled_at,omitzero"` // when the scheduler fired it
 	ReceivedAt    time.Time `json:"received_at,omitzero"`  // when a collector stored it
 

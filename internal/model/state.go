@@ -51,9 +51,11 @@ type TargetStatus struct {
 	Vantages    int       `json:"vantages,omitempty"`  // healthy vantages that decided the region's state
 }
 
-// Event kinds. An event opens as revoked, outage, degraded, vantage_fault, misconfigured or
-// deprecation; when it ends its kind becomes restored (after revoked), retired or recovered
-// (after deprecation) or recovered (after the others), and Condition keeps what it was.
+// Event kinds. An event is of one kind from its opening to its end: revoked, outage, degraded,
+// vantage_fault, misconfigured or deprecation (Kind and Condition are always equal). When it ends,
+// EndedAt is set and Outcome says how: restored (after revoked), recovered (after the others),
+// retired (a deprecation whose model is gone). restored, recovered and retired are outcomes,
+// never kinds; routes and filters may still name them to mean "the closing update".
 const (
 	EventRevoked       = "revoked"
 	EventRestored      = "restored"
@@ -90,6 +92,8 @@ type Event struct {
 	Regions    []string   `json:"regions"`           // affected now (or, once ended, at the widest)
 	StartedAt  time.Time  `json:"started_at"`
 	EndedAt    *time.Time `json:"ended_at"` // null while open
+	// Outcome is how the event ended (EventRestored, EventRecovered, EventRetired); "" while open.
+	Outcome string `json:"outcome,omitempty"`
 	UpdatedAt  time.Time  `json:"updated_at"`
 	Signature  string     `json:"signature,omitempty"`
 	Reason     string     `json:"reason,omitempty"`
