@@ -93,12 +93,12 @@ type Event struct {
 	StartedAt  time.Time  `json:"started_at"`
 	EndedAt    *time.Time `json:"ended_at"` // null while open
 	// Outcome is how the event ended (EventRestored, EventRecovered, EventRetired); "" while open.
-	Outcome string `json:"outcome,omitempty"`
-	UpdatedAt  time.Time  `json:"updated_at"`
-	Signature  string     `json:"signature,omitempty"`
-	Reason     string     `json:"reason,omitempty"`
-	Sample     string     `json:"sample,omitempty"`   // a redacted excerpt of one answer that proves it
-	Evidence   []string   `json:"evidence,omitempty"` // ids of results that prove it (bounded)
+	Outcome   string    `json:"outcome,omitempty"`
+	UpdatedAt time.Time `json:"updated_at"`
+	Signature string    `json:"signature,omitempty"`
+	Reason    string    `json:"reason,omitempty"`
+	Sample    string    `json:"sample,omitempty"`   // a redacted excerpt of one answer that proves it
+	Evidence  []string  `json:"evidence,omitempty"` // ids of results that prove it (bounded)
 	// RetiresAt is the vendor's published retirement date (deprecation events).
 	RetiresAt *time.Time `json:"retires_at,omitempty"`
 	// Changes records each change of scope or regions (a revocation that widens to global).
