@@ -169,9 +169,20 @@ func TestFleetsAgree(t *testing.T) {
 			if !ok {
 				t.Fatalf("no config %s", col)
 			}
+			ccfg := load(col, cc.data)
 			allowed := map[string][]string{}
-			for _, a := range load(col, cc.data).Collector.Agents {
+			for _, a := range ccfg.Collector.Agents {
 				allowed[a.ID] = a.Vantages
+			}
+			// The collector refuses a result whose region or country is not its vantage's, or
+			// whose model it does not watch: the agents must agree with it.
+			where := map[string]config.Vantage{}
+			for _, v := range ccfg.Vantages {
+				where[v.ID] = v
+			}
+			watched := map[string][]string{}
+			for _, p := range ccfg.Providers {
+				watched[p.ID] = p.Models
 			}
 			if len(allowed) != len(agents) {
 				t.Errorf("collector knows %d agents, fleet has %d", len(allowed), len(agents))
@@ -189,6 +200,16 @@ func TestFleetsAgree(t *testing.T) {
 				for _, v := range cfg.Vantages {
 					if !slices.Contains(want, v.ID) {
 						t.Errorf("%s: vantage %q not allowed for agent %q (%v)", name, v.ID, cfg.Agent.ID, want)
+					}
+					if cv := where[v.ID]; cv.Region != v.Region || cv.Country != v.Country {
+						t.Errorf("%s: vantage %q is %s/%s, the collector has %s/%s", name, v.ID, v.Region, v.Country, cv.Region, cv.Country)
+					}
+				}
+				for _, p := range cfg.Providers {
+					for _, m := range p.Models {
+						if !slices.Contains(watched[p.ID], m) {
+							t.Errorf("%s: model %s/%s is not in the collector's watch list", name, p.ID, m)
+						}
 					}
 				}
 			}

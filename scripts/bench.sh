@@ -57,8 +57,9 @@ for _ in $(seq 50); do curl -sf http://127.0.0.1:19115/-/healthy >/dev/null && b
 BB=$("$OUT/bench" blackbox -url "http://127.0.0.1:19115/probe?module=https&target=$URL" -c 64 -d "${SECS}s" | tee /dev/stderr | awk '{print $2}')
 kill "${PIDS[-1]}"; unset 'PIDS[-1]'
 
-# accesswatch run: one vantage with concurrency 64; 64 checks of 200 models each run back to back,
-# so 64 probes are always in flight, through the real scheduler, runner, classifier and store.
+# accesswatch run: one vantage with concurrency 64; 64 checks of 200 models are 12,800 per-model
+# jobs due every second sharing 64 slots, so 64 probes are always in flight (the runs a full pool
+# cannot take are skipped and counted), through the real scheduler, runner, classifier and store.
 models=$(for i in $(seq -w 1 200); do printf 'm%s, ' "$i"; done); models=${models%, }
 {
   echo "server: { listen: 127.0.0.1:19180 }"
@@ -102,6 +103,7 @@ server: { listen: 127.0.0.1:19190 }
 store: { path: $OUT/collector.db }
 collector: { agents: [ { id: loadgen, tokens: ["$TOKEN"] } ] }
 YML
+  "$OUT/bench" ingest-config >> "$OUT/collector.yml" # the vantages and models the load names
   "$OUT/accesswatch" collector --config "$OUT/collector.yml" --log-level error & COLPID=$!; PIDS+=($COLPID)
   for _ in $(seq 100); do curl -sf http://127.0.0.1:19190/healthz >/dev/null && break; sleep 0.1; done
   "$OUT/bench" ingest -url http://127.0.0.1:19190 -token "$TOKEN" -c 4 -batch 1000 -n 300000 -label sqlite | tee "$OUT/sqlite.txt"
@@ -115,6 +117,7 @@ server: { listen: 127.0.0.1:19191 }
 store: { path: $OUT/collector-influx.db, influx: { url: "$INFLUX_URL", bucket: "$INFLUX_BUCKET", batch_size: 5000 } }
 collector: { agents: [ { id: loadgen, tokens: ["$TOKEN"] } ] }
 YML
+  "$OUT/bench" ingest-config >> "$OUT/collector-influx.yml" # the vantages and models the load names
   "$OUT/accesswatch" collector --config "$OUT/collector-influx.yml" --log-level error & COLPID=$!; PIDS+=($COLPID)
   for _ in $(seq 100); do curl -sf http://127.0.0.1:19191/healthz >/dev/null && break; sleep 0.1; done
   "$OUT/bench" ingest -url http://127.0.0.1:19191 -token "$TOKEN" -c 4 -batch 1000 -n 200000 -label influx \

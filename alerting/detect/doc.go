@@ -1,7 +1,8 @@
 // Package detect is the pure detection engine: it turns probe Results into per-region access
 // states and into events (revocation, outage, degradation, misconfiguration, vantage fault)
 // that notifiers announce. It does no I/O, starts no goroutine and reads time only through
-// Options.Now; states and events are dated by the Results' own times.
+// Options.Now; states and events are dated by the Results' own times: a Result's EndedAt (when
+// its answer or failure came, the evidence) when set, else its Time (when the probe started).
 //
 // # Views (per provider, model, vantage)
 //
@@ -31,59 +32,84 @@
 //
 // # Regions (per provider, model, region)
 //
-// A region is decided by the confirmed views of its healthy vantages: one decides alone;
-// several move it only when a strict majority agree on a state (or, failing that, when a
-// majority is down or degraded together: the commoner of the two). One of two failing leaves
-// the region as it was (Reason "vantages disagree"); with no healthy vantage it keeps its state
-// (Reason "no healthy vantage") and never turns available because of it. A region never
-// decided is unknown. Since is when a majority first pointed to the new state (the k-th
-// earliest Since among the agreeing views), never earlier than the previous Since. Each change
-// of a region's state is a model.Transition, drained by Engine.Transitions. The region's
-// Signature is the one most agreeing views show.
+// A region is decided by the confirmed views of its counting vantages (healthy, and no control
+// failure in progress): it takes the best state any of them confirms, available > degraded >
+// down > revoked. So a region is available while any of its healthy vantages reaches the
+// model, and revoked only when every one of them confirms a policy answer: a vantage that
+// disagrees with another healthy one never makes the region worse than the other sees it (a
+// false revocation is the mistake we must not make, and one vantage's own network is not the
+// region's). Views that confirm unknown (misconfigured, unreadable) abstain unless every view
+// is unknown. When the voting views differ the Reason is "vantages disagree". An unhealthy
+// vantage (its control fails, or its egress is in the wrong country) does not count at all,
+// from its first failing control result: so one broken vantage of two never moves the region,
+// whether it broke at start-up (the other decides alone) or later. With no counting vantage
+// the region keeps its state (Reason "no healthy vantage") and never turns available because
+// of it; a region never decided is unknown. Since is when the region entered its state:
+// for available the earliest Since among the available views, otherwise the latest Since
+// among the voting views (when the last of them left a better state), never earlier than the
+// previous Since. Each change of a region's state is a model.Transition, drained by
+// Engine.Transitions. The region's Signature is the one most views in its state show.
+//
+// # Rounds
+//
+// Regions move as results arrive, one at a time. Events are judged per round: when a region
+// of a (provider, model) moves, its events wait Options.Settle (on the Now clock) and are then
+// judged once, over every region as it is then (Flush, which the caller runs every fraction of
+// Settle, and every Observe before it applies its result). Settle should cover the spread of
+// one round's results on arrival (probing jitter, agents' push interval, answer times): the
+// regions that one vendor change moves within a round then open, widen or recover as one
+// update, and a fault that hits every region within one round opens as one global outage.
+// ObserveBatch only batches region evaluation (two vantages confirming opposite states in one
+// batch are read together, whatever their order).
 //
 // # Events (per provider, model, condition)
 //
-// Judged across the regions of one (provider, model) after any region change:
-//   - revoked: a region is revoked. Scope global when every region with a known state is in it,
-//     else regional. Closes as "restored".
-//   - fault: a region is down or degraded. Kind outage when every known region is in it (scope
-//     global), else degraded (regional); the kind moves with the scope. Closes as "recovered".
-//   - misconfigured: a region is unknown for a misconfiguration reason; scope global. Closes as
-//     "recovered" as soon as the region shows any other state.
+// Judged across the regions of one (provider, model) when its round settles:
+//   - revoked: a region is revoked. Closes with Outcome restored.
+//   - fault: a region is down or degraded. The kind is chosen once, when the event opens: an
+//     outage when every region with a known state is failing, in any mix of down and
+//     degraded (a 529 for everyone is an outage), else degraded. Closes with Outcome
+//     recovered.
+//   - misconfigured: a region is unknown for a misconfiguration reason; scope global. Closes
+//     with Outcome recovered as soon as the region shows any other state.
 //
-// A region stays in a revoked or fault event until it is seen available: a geo block followed
-// by timeouts, an expired key or a dead vantage do not announce a restoration that nobody saw.
-// Opening emits PhaseOpened (Seq 1) and records the first Changes entry; every change of
-// regions, scope or kind appends to Changes and emits PhaseUpdated (a revocation that widens
-// from three regions to all goes regional -> global and stays revoked). When no region is left
-// the event closes (PhaseClosed) with EndedAt = the Since of the state that ended it (the first
-// good observation), Regions the union of every region it covered and Scope its widest.
-// Evidence holds the ids of the results that moved its regions (bounded by MaxEvidence),
-// Signature the one most regions show and Sample an excerpt of one failing answer. Seq grows
-// by one per update of an event. Reminders re-announces open revoked and outage events.
+// An event is of one kind from its opening to its end (Kind == Condition, in every Changes
+// entry too); scope is global once the event has covered every region with a known state and
+// only widens while it is open (an outage stays global while its regions recover; a
+// degradation that spreads everywhere stays degraded and becomes global). Regions says where
+// it is now. A region stays in a revoked or fault event until it is seen available: a geo
+// block followed by timeouts, an expired key or a dead vantage do not announce a restoration
+// that nobody saw. Opening emits PhaseOpened (Seq 1) and records the first Changes entry;
+// every change of regions or scope appends to Changes and emits PhaseUpdated, so a partial
+// recovery is one update whose last two Changes entries say where it recovered and where it is
+// still down. When no region is left the event closes (PhaseClosed): EndedAt is when the last
+// of its regions left it (the Since of its new state, the first good observation), Outcome says
+// how it ended, Regions is the union of every region it covered and Scope its widest; its kind
+// is unchanged. Evidence holds the ids of the results that moved its regions (bounded by
+// MaxEvidence), Signature the one most regions show and Sample an excerpt of one failing
+// answer. Seq grows by one per update of an event. Reminders re-announces open revoked and
+// outage events. Vantage faults are judged per vantage at once and close with Outcome
+// recovered; deprecations close with retired (the model is gone) or recovered (the date was
+// lifted).
 //
 // Incidents: an event whose provider and condition group (revoked, fault, misconfigured,
 // vantage_fault) match an incident with an open event, and which starts within IncidentWindow
 // of that incident's first event, takes its IncidentID (the first event's id). So one vendor
 // decision that revokes two models in three regions is one incident.
 //
-// # Batches
-//
-// Observe judges regions and events after every result; ObserveBatch judges them once at the
-// end of the batch, so a round is read as a whole: a revocation confirmed in three regions in
-// one batch opens as one event over three regions (fed one by one, it opens with the first
-// and widens twice, still one event), and the order of results within a batch never matters.
-//
 // # Restarts
 //
 // Snapshot and Restore carry every streak, state, open event (with its Seq) and incident.
-// After Restore nothing is re-emitted; the next Results continue the streaks, so a restoration
-// that happened while the process was down is announced by the first Results that show it.
+// After Restore nothing is re-emitted; every (provider, model) is judged once a round later
+// (a round that was waiting when the snapshot was taken is not lost), and the next Results
+// continue the streaks, so a restoration that happened while the process was down is
+// announced by the first Results that show it. An event of a snapshot from before kinds were
+// fixed is restored as the kind it opened as (its Condition).
 //
 // # Cost
 //
-// Observe costs O(vantages of the touched region) plus, when a region moves, O(regions of its
-// (provider, model)); a vantage health change re-evaluates each region the vantage is in.
+// Observe costs O(vantages of the touched region) plus O(pending rounds); judging a round
+// costs O(regions of its (provider, model)); a vantage health change re-evaluates each region the vantage is in.
 // Status is O(targets) (sorted lazily when targets are added). The Engine is not safe for
 // concurrent use.
 package detect

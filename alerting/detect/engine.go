@@ -14,6 +14,8 @@ const (
 	DefaultRecoverAfter   = 2
 	DefaultIncidentWindow = 10 * time.Minute
 	DefaultMaxEvidence    = 20
+	// DefaultSettle is how long events wait for the rest of a round (see Options.Settle).
+	DefaultSettle = 2 * time.Second
 	// maxTransitions bounds the undrained transition buffer; the oldest are dropped first.
 	maxTransitions = 10000
 	// maxChanges bounds Event.Changes; the first (opening) entry is always kept.
@@ -42,8 +44,14 @@ type Options struct {
 	IncidentWindow time.Duration
 	// MaxEvidence bounds the result ids kept per view, region and event.
 	MaxEvidence int
-	// Now is the clock for UpdatedAt and reminders (default time.Now). States and events
-	// are otherwise dated by the Results' own times.
+	// Settle is the round: after a region of a (provider, model) moves, its events are judged
+	// only once Settle has passed on the Now clock, over every region as it then is, so the
+	// regions that one vendor change moves within a round open, widen or recover as one
+	// update. It should cover the spread of one round's results on arrival (probing jitter,
+	// agents' push interval, answer times). Zero means DefaultSettle; negative judges at once.
+	Settle time.Duration
+	// Now is the clock for UpdatedAt, reminders and the round (default time.Now). States and
+	// events are otherwise dated by the Results' own times.
 	Now func() time.Time
 	// NewID makes event ids (default model.NewID).
 	NewID func(time.Time) string
@@ -61,6 +69,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.MaxEvidence <= 0 {
 		o.MaxEvidence = DefaultMaxEvidence
+	}
+	if o.Settle == 0 {
+		o.Settle = DefaultSettle
 	}
 	if o.Now == nil {
 		o.Now = time.Now
@@ -102,9 +113,10 @@ type Engine struct {
 	sorted     bool
 
 	open map[string]*openEvent // by event id
-	// batching is set inside ObserveBatch: event evaluation waits for the batch's end.
-	batching    bool
-	dirty       []*region
+	// batching is set inside ObserveBatch: region evaluation waits for the batch's end.
+	batching bool
+	dirty    []*region
+	// pending are the targets whose events wait for their round to settle, by due time.
 	pending     []*target
 	incidents   []*incident
 	transitions []model.Transition
@@ -123,43 +135,100 @@ func New(o Options) *Engine {
 	}
 }
 
-// Observe feeds one result and returns the event updates it caused (usually none).
+// evidenceTime is when r's evidence was seen: when its answer (or failure) came, else when
+// the probe started.
+func evidenceTime(r *model.Result) time.Time {
+	if !r.EndedAt.IsZero() {
+		return r.EndedAt
+	}
+	return r.Time
+}
+
+// Observe feeds one result and returns the event updates it caused (usually none): those of
+// every round that has settled by now, judged before r is applied.
 func (e *Engine) Observe(r model.Result) []model.EventUpdate {
-	if r.Region == "" {
-		r.Region = e.o.Regions[r.Vantage]
-	}
-	var out []model.EventUpdate
-	v := e.vantageFor(r.Vantage, r.Region, r.Time, &out)
-	e.observeHealth(v, &r, &out)
-	if r.VantageMismatch || r.Check == model.CheckControl || r.Check == model.CheckStatusPage {
-		return out
-	}
-	e.observeView(v, &r, &out)
+	out := e.Flush()
+	e.observe(r, &out)
+	e.judgeNow(&out)
 	return out
 }
 
-// ObserveBatch feeds results (one round from one agent, or all that arrived together) and
-// judges regions and events once at the end, so a batch is read as a whole: a revocation
-// confirmed in three regions in one batch opens as one event over three regions instead of
-// opening and widening twice, and two vantages confirming opposite states in one batch
-// disagree whatever their order.
+func (e *Engine) observe(r model.Result, out *[]model.EventUpdate) {
+	if r.Region == "" {
+		r.Region = e.o.Regions[r.Vantage]
+	}
+	v := e.vantageFor(r.Vantage, r.Region, evidenceTime(&r), out)
+	e.observeHealth(v, &r, out)
+	if r.VantageMismatch || r.Check == model.CheckControl || r.Check == model.CheckStatusPage {
+		return
+	}
+	e.observeView(v, &r, out)
+}
+
+// ObserveBatch feeds results (all that arrived together) and judges regions once at the end,
+// so two vantages confirming opposite states in one batch are read together whatever their
+// order. Events are judged per round as with Observe.
 func (e *Engine) ObserveBatch(rs []model.Result) []model.EventUpdate {
+	out := e.Flush()
 	e.batching = true
-	var out []model.EventUpdate
 	for _, r := range rs {
-		out = append(out, e.Observe(r)...)
+		e.observe(r, &out)
 	}
 	for _, rg := range e.dirty {
 		rg.dirty = false
 		e.evalRegion(rg, &out)
 	}
 	e.batching, e.dirty = false, e.dirty[:0]
+	e.judgeNow(&out)
+	return out
+}
+
+// Flush judges the events of every (provider, model) whose round has settled (Settle after
+// its first unjudged region change) and returns the updates. The caller runs it every
+// fraction of Settle, so that a round is judged on time even when no result follows it.
+func (e *Engine) Flush() []model.EventUpdate {
+	if len(e.pending) == 0 {
+		return nil
+	}
+	var out []model.EventUpdate
+	now := e.o.Now()
+	n := 0
 	for _, t := range e.pending {
+		if t.due.After(now) {
+			e.pending[n] = t
+			n++
+			continue
+		}
 		t.pending = false
 		e.evalEvents(t, t.pendingAt, &out)
 	}
-	e.pending = e.pending[:0]
+	clear(e.pending[n:])
+	e.pending = e.pending[:n]
 	return out
+}
+
+// Pending reports whether some round waits to be judged, and when the earliest is due.
+func (e *Engine) Pending() (time.Time, bool) {
+	var at time.Time
+	for _, t := range e.pending {
+		if at.IsZero() || t.due.Before(at) {
+			at = t.due
+		}
+	}
+	return at, len(e.pending) > 0
+}
+
+// judgeNow judges at once, when Settle is negative, what the last result made pending.
+func (e *Engine) judgeNow(out *[]model.EventUpdate) {
+	if e.o.Settle >= 0 {
+		return
+	}
+	for _, t := range e.pending {
+		t.pending = false
+		e.evalEvents(t, t.pendingAt, out)
+	}
+	clear(e.pending)
+	e.pending = e.pending[:0]
 }
 
 // touchRegion re-evaluates rg now, or at the end of the batch.
@@ -174,15 +243,12 @@ func (e *Engine) touchRegion(rg *region, out *[]model.EventUpdate) {
 	}
 }
 
-// regionMoved judges t's events after one of its regions moved at `at`, now or at the end of
-// the batch (then at the latest such time: the change that completed the picture).
-func (e *Engine) regionMoved(t *target, at time.Time, out *[]model.EventUpdate) {
-	if !e.batching {
-		e.evalEvents(t, at, out)
-		return
-	}
+// regionMoved schedules the judgement of t's events after one of its regions moved at `at`
+// (evidence time): at the end of the round, Settle from the first change not judged yet; the
+// round is judged as of its latest change (the one that completed the picture).
+func (e *Engine) regionMoved(t *target, at time.Time, _ *[]model.EventUpdate) {
 	if !t.pending {
-		t.pending, t.pendingAt = true, at
+		t.pending, t.pendingAt, t.due = true, at, e.o.Now().Add(max(e.o.Settle, 0))
 		e.pending = append(e.pending, t)
 		return
 	}

@@ -85,11 +85,12 @@ func (e *Engine) evalEvents(t *target, at time.Time, out *[]model.EventUpdate) {
 	e.evalRetirement(t, at, out) // after a revocation it may have turned into
 }
 
-func kindScope(g int, members, known int) (kind, scope string) {
-	scope = model.ScopeRegional
-	if members >= known || g == gMisconf {
-		scope = model.ScopeGlobal
-	}
+// openingKind is the kind and scope of a group-g event opening over members of the known
+// regions: global when every region with a known state is in it. A fault is an outage when it
+// opens global, whatever mix of down and degraded its regions show (a 529 everywhere is an
+// outage), else degraded. The kind never changes afterwards (see widenScope).
+func openingKind(g int, members, known int) (kind, scope string) {
+	scope = widenScope(g, "", members, known)
 	switch g {
 	case gRevoked:
 		return model.EventRevoked, scope
@@ -100,6 +101,16 @@ func kindScope(g int, members, known int) (kind, scope string) {
 		return model.EventDegraded, scope
 	}
 	return model.EventMisconfigured, scope
+}
+
+// widenScope is an event's scope after a judgement: global once it has covered every region
+// with a known state, and it stays so while regions recover (its regions say where it still
+// is); a misconfiguration is global from the start.
+func widenScope(g int, was string, members, known int) string {
+	if was == model.ScopeGlobal || members >= known || g == gMisconf {
+		return model.ScopeGlobal
+	}
+	return model.ScopeRegional
 }
 
 func regionNames(rs []*region) []string {
@@ -128,7 +139,7 @@ func commonSignature(rs []*region) string {
 }
 
 func (e *Engine) openEvent(t *target, g int, members []*region, known int, out *[]model.EventUpdate) {
-	kind, scope := kindScope(g, len(members), known)
+	kind, scope := openingKind(g, len(members), known)
 	start := members[0].Since
 	for _, rg := range members {
 		if rg.Since.Before(start) {
@@ -168,7 +179,7 @@ func (e *Engine) emit(oe *openEvent, phase string, out *[]model.EventUpdate) {
 
 func (e *Engine) updateEvent(oe *openEvent, g int, members []*region, known int, at time.Time, out *[]model.EventUpdate) {
 	ev := &oe.Event
-	kind, scope := kindScope(g, len(members), known)
+	kind, scope := ev.Kind, widenScope(g, ev.Scope, len(members), known)
 	names := regionNames(members)
 	ev.Signature = commonSignature(members)
 	for _, rg := range members {
@@ -189,7 +200,7 @@ func (e *Engine) updateEvent(oe *openEvent, g int, members []*region, known int,
 	}
 	slices.Sort(oe.Widest)
 	oe.WasGlobal = oe.WasGlobal || scope == model.ScopeGlobal
-	ev.Kind, ev.Scope, ev.Regions, ev.UpdatedAt = kind, scope, names, e.o.Now()
+	ev.Scope, ev.Regions, ev.UpdatedAt = scope, names, e.o.Now()
 	ch := model.EventChange{At: laterOf(at, ev.StartedAt), Kind: kind, Scope: scope, Regions: slices.Clone(names)}
 	if len(ev.Changes) >= maxChanges {
 		ev.Changes = slices.Delete(ev.Changes, 1, 2)
@@ -199,27 +210,38 @@ func (e *Engine) updateEvent(oe *openEvent, g int, members []*region, known int,
 	e.emit(oe, model.PhaseUpdated, out)
 }
 
-// closeEvent ends t's group-g event at `at` (the Since of the state that ended it). Once
-// ended, Regions and Scope describe the event at its widest.
+// closeEvent ends t's group-g event: when the last of its regions left it (the Since of the
+// state each is in now; at when none has one). Once ended, Regions and Scope describe the
+// event at its widest; its kind is unchanged and Outcome says how it ended.
 func (e *Engine) closeEvent(t *target, g int, at time.Time, out *[]model.EventUpdate) {
 	oe := t.events[g]
 	t.events[g] = nil
-	kind := model.EventRecovered
+	outcome := model.EventRecovered
 	if g == gRevoked {
-		kind = model.EventRestored
+		outcome = model.EventRestored
+	}
+	var end time.Time
+	for _, rg := range t.regions {
+		if slices.Contains(oe.Event.Regions, rg.Region) && rg.Decided {
+			end = laterOf(end, rg.Since)
+		}
+	}
+	if end.IsZero() {
+		end = at
 	}
 	oe.Event.Regions = slices.Clone(oe.Widest)
 	if oe.WasGlobal {
 		oe.Event.Scope = model.ScopeGlobal
 	}
-	e.finish(oe, kind, at, out)
+	e.finish(oe, outcome, end, out)
 }
 
-// finish closes oe with kind, ending no earlier than it started, and emits PhaseClosed.
-func (e *Engine) finish(oe *openEvent, kind string, at time.Time, out *[]model.EventUpdate) {
+// finish closes oe with outcome, ending no earlier than it started, and emits PhaseClosed.
+// The event keeps its kind.
+func (e *Engine) finish(oe *openEvent, outcome string, at time.Time, out *[]model.EventUpdate) {
 	end := laterOf(at, oe.Event.StartedAt)
 	oe.Event.EndedAt = &end
-	oe.Event.Kind, oe.Event.UpdatedAt = kind, e.o.Now()
+	oe.Event.Outcome, oe.Event.UpdatedAt = outcome, e.o.Now()
 	oe.Seq++
 	delete(e.open, oe.Event.ID)
 	e.leaveIncident(oe.Event.IncidentID)

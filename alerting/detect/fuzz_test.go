@@ -89,10 +89,11 @@ func runFuzzBody(t *testing.T, data []byte) {
 type invariants struct {
 	seq    map[string]int // last Seq per event id
 	closed map[string]bool
+	kind   map[string]string // the kind each event opened as
 }
 
 func newInvariants() *invariants {
-	return &invariants{seq: map[string]int{}, closed: map[string]bool{}}
+	return &invariants{seq: map[string]int{}, closed: map[string]bool{}, kind: map[string]string{}}
 }
 
 func groupOf(ev model.Event) string {
@@ -114,6 +115,16 @@ func (inv *invariants) check(t *testing.T, us []model.EventUpdate, open []model.
 			t.Fatalf("seq %d (%s) after %d for %s", u.Seq, u.Phase, inv.seq[id], id)
 		}
 		inv.seq[id] = u.Seq
+		if k, seen := inv.kind[id]; seen && k != u.Event.Kind || u.Event.Kind != u.Event.Condition {
+			t.Fatalf("kind moved: opened as %s, now %s (condition %s)", k, u.Event.Kind, u.Event.Condition)
+		}
+		inv.kind[id] = u.Event.Kind
+		if (u.Event.Kind == model.EventOutage) != (u.Event.Scope == model.ScopeGlobal) && u.Event.Kind == model.EventOutage {
+			t.Fatalf("outage of scope %s: %+v", u.Event.Scope, u.Event)
+		}
+		if (u.Phase == model.PhaseClosed) != (u.Event.Outcome != "") {
+			t.Fatalf("%s with outcome %q", u.Phase, u.Event.Outcome)
+		}
 		if u.Phase == model.PhaseClosed {
 			inv.closed[id] = true
 			if u.Event.EndedAt == nil || u.Event.EndedAt.Before(u.Event.StartedAt) {

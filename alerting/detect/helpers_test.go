@@ -67,8 +67,12 @@ func (h *harness) batch(rs ...model.Result) []model.EventUpdate {
 	return u
 }
 
-// tick advances the clock by one probe round.
-func (h *harness) tick() { h.now = h.now.Add(time.Minute) }
+// tick advances the clock by one probe round, well past the settle window, and collects what
+// the settled rounds decided (as the service's flush loop does).
+func (h *harness) tick() {
+	h.now = h.now.Add(time.Minute)
+	h.updates = append(h.updates, h.e.Flush()...)
+}
 
 func (h *harness) region(provider, mdl, region string) model.TargetStatus {
 	h.t.Helper()
@@ -84,7 +88,11 @@ func (h *harness) region(provider, mdl, region string) model.TargetStatus {
 func phases(us []model.EventUpdate) []string {
 	var out []string
 	for _, u := range us {
-		out = append(out, u.Phase+":"+u.Event.Kind)
+		p := u.Phase + ":" + u.Event.Kind
+		if u.Event.Outcome != "" {
+			p += "/" + u.Event.Outcome
+		}
+		out = append(out, p)
 	}
 	return out
 }
@@ -101,8 +109,9 @@ type vp struct{ id, region string }
 
 var fourRegions = []vp{{"au1", "australia"}, {"eu1", "europe"}, {"in1", "india"}, {"us1", "us"}}
 
-// round feeds one batch: for every vantage, a control OK and one result per model with the
-// class decide returns for it.
+// round feeds one round, result by result as requests end: for every vantage, a control OK
+// and one result per model with the class decide returns for it. It returns what the round
+// decided once settled.
 func (h *harness) round(vps []vp, provider string, models []string, decide func(v vp, mdl string) model.Class) []model.EventUpdate {
 	var rs []model.Result
 	for _, v := range vps {
@@ -111,9 +120,12 @@ func (h *harness) round(vps []vp, provider string, models []string, decide func(
 			rs = append(rs, h.res(v.id, v.region, provider, m, decide(v, m)))
 		}
 	}
-	u := h.batch(rs...)
+	n := len(h.updates)
+	for _, r := range rs {
+		h.observe(r)
+	}
 	h.tick()
-	return u
+	return h.updates[n:]
 }
 
 func in(s string, set ...string) bool { return slices.Contains(set, s) }

@@ -38,8 +38,9 @@ type target struct {
 	provider, model string
 	regions         []*region
 	events          [nGroups]*openEvent
-	pending         bool // events to judge at the end of a batch, as of pendingAt
-	pendingAt       time.Time
+	pending         bool      // events to judge when the round settles (at due), as of pendingAt
+	pendingAt       time.Time // the latest region change of the round (evidence time)
+	due             time.Time // Now clock
 
 	retire *openEvent // the open deprecation event (retire.go)
 }
@@ -85,48 +86,62 @@ func (e *Engine) addRegion(rg *region) {
 	e.sorted = false
 }
 
-var stateOrder = [...]model.State{model.StateAvailable, model.StateDegraded, model.StateDown, model.StateRevoked, model.StateUnknown}
-
-func stateIndex(s model.State) int {
-	for i, x := range stateOrder {
-		if x == s {
-			return i
-		}
+// rank orders the states a healthy vantage can confirm from best to worst: the region takes
+// the best any of them confirms. unknown (misconfigured or unreadable) abstains.
+func rank(s model.State) int {
+	switch s {
+	case model.StateAvailable:
+		return 0
+	case model.StateDegraded:
+		return 1
+	case model.StateDown:
+		return 2
+	case model.StateRevoked:
+		return 3
 	}
-	return len(stateOrder) - 1
+	return 4
 }
 
-// majority returns the state a strict majority of n confirmed views agree on. When no single
-// state has one but down and degraded together do, the region is failing: the more common of
-// the two wins (down on a tie) and fault reports that views in either state agree.
-func majority(cnt *[len(stateOrder)]int, n int) (s model.State, fault, ok bool) {
+// bestState is the state rg takes from the confirmed views of its counting vantages: the best
+// any of them shows (available > degraded > down > revoked); unknown views abstain unless every
+// view is unknown. n is the number of confirmed views, differ whether two of the voting views
+// show different states.
+func bestState(rg *region) (s model.State, n int, differ bool) {
+	best := -1
+	for _, vw := range rg.members {
+		if !vw.vantage.counts() || !vw.decided {
+			continue
+		}
+		n++
+		r := rank(vw.state)
+		if r == 4 {
+			continue
+		}
+		switch {
+		case best < 0:
+			best = r
+		case r != best:
+			differ = true
+			best = min(best, r)
+		}
+	}
 	if n == 0 {
-		return "", false, false
+		return "", 0, false
 	}
-	for i, c := range cnt {
-		if 2*c > n {
-			return stateOrder[i], false, true
-		}
+	if best < 0 {
+		return model.StateUnknown, n, false
 	}
-	d, w := cnt[stateIndex(model.StateDegraded)], cnt[stateIndex(model.StateDown)]
-	if 2*(d+w) > n {
-		if w >= d {
-			return model.StateDown, true, true
-		}
-		return model.StateDegraded, true, true
-	}
-	return "", false, false
+	return [...]model.State{model.StateAvailable, model.StateDegraded, model.StateDown, model.StateRevoked}[best], n, differ
 }
 
-func agrees(vw *view, s model.State, fault bool) bool {
-	return vw.vantage.counts() && vw.decided && (vw.state == s || fault && isFault(vw.state))
+func agrees(vw *view, s model.State) bool {
+	return vw.vantage.counts() && vw.decided && vw.state == s
 }
 
-// evalRegion recomputes rg from the confirmed views of its healthy vantages. It costs
-// O(members) and allocates nothing unless the state moves.
+// evalRegion recomputes rg from the confirmed views of its healthy vantages (see bestState).
+// It costs O(members) and allocates nothing unless the state moves.
 func (e *Engine) evalRegion(rg *region, out *[]model.EventUpdate) {
-	var cnt [len(stateOrder)]int
-	var n, healthy int
+	var healthy int
 	var last time.Time
 	for _, vw := range rg.members {
 		if !vw.vantage.counts() {
@@ -134,22 +149,14 @@ func (e *Engine) evalRegion(rg *region, out *[]model.EventUpdate) {
 		}
 		healthy++
 		last = laterOf(last, vw.lastChecked)
-		if vw.decided {
-			n++
-			cnt[stateIndex(vw.state)]++
-		}
 	}
 	rg.LastChecked = laterOf(rg.LastChecked, last)
-	next, fault, ok := majority(&cnt, n)
-	if !ok {
-		// Keep the state: no vantage may speak, or they disagree (one of two failing).
-		switch {
-		case healthy == 0:
+	next, n, differ := bestState(rg)
+	if n == 0 {
+		// Keep the state: no vantage may speak, or none has confirmed one yet.
+		rg.Reason = ReasonAwaiting
+		if healthy == 0 {
 			rg.Reason = ReasonNoHealthyVantage
-		case n == 0:
-			rg.Reason = ReasonAwaiting
-		default:
-			rg.Reason = ReasonDisagree
 		}
 		rg.Vantages = 0
 		return
@@ -158,11 +165,11 @@ func (e *Engine) evalRegion(rg *region, out *[]model.EventUpdate) {
 	var sigN int
 	var sigAt time.Time
 	for _, vw := range rg.members {
-		if !agrees(vw, next, fault) {
+		if !agrees(vw, next) {
 			continue
 		}
 		agreeing++
-		if c := countSig(rg.members, vw.signature, next, fault); c > sigN || c == sigN && vw.lastChecked.After(sigAt) {
+		if c := countSig(rg.members, vw.signature, next); c > sigN || c == sigN && vw.lastChecked.After(sigAt) {
 			sig, sigN, sigAt = vw.signature, c, vw.lastChecked
 		}
 		if reason == "" || vw.misconf && !misconf {
@@ -172,17 +179,20 @@ func (e *Engine) evalRegion(rg *region, out *[]model.EventUpdate) {
 			sample = vw.sample
 		}
 	}
+	if differ && next != model.StateUnknown {
+		reason = ReasonDisagree
+	}
 	rg.Vantages, rg.Signature, rg.Reason = agreeing, sig, reason
 	if rg.Decided && next == rg.State && misconf == rg.Misconf {
 		return
 	}
 	from := rg.State
-	rg.Since = laterOf(rg.Since, majoritySince(rg.members, next, fault, n))
+	rg.Since = laterOf(rg.Since, regionSince(rg.members, next))
 	rg.Decided, rg.State, rg.Misconf, rg.Sample = true, next, misconf, sample
 	rg.SeenAvailable = rg.SeenAvailable || next == model.StateAvailable || next == model.StateRevoked
 	rg.Evidence = rg.Evidence[:0]
 	for _, vw := range rg.members {
-		if agrees(vw, next, fault) {
+		if agrees(vw, next) {
 			for _, id := range vw.evidence {
 				rg.Evidence = appendBounded(rg.Evidence, id, e.o.MaxEvidence)
 			}
@@ -195,27 +205,34 @@ func (e *Engine) evalRegion(rg *region, out *[]model.EventUpdate) {
 	e.regionMoved(rg.target, rg.Since, out)
 }
 
-func countSig(members []*view, sig string, s model.State, fault bool) int {
+func countSig(members []*view, sig string, s model.State) int {
 	c := 0
 	for _, vw := range members {
-		if vw.signature == sig && agrees(vw, s, fault) {
+		if vw.signature == sig && agrees(vw, s) {
 			c++
 		}
 	}
 	return c
 }
 
-// majoritySince is when a majority of the n views first pointed to the state: the k-th
-// earliest Since among the agreeing views, k being the size of a strict majority.
-func majoritySince(members []*view, s model.State, fault bool, n int) time.Time {
-	var buf [8]time.Time
-	sinces := buf[:0]
+// regionSince is when the region entered s. Available: when the first of its vantages saw it
+// available again (the best state is reached as soon as one vantage shows it). Any other
+// state: when the last voting vantage left a better state, i.e. the latest Since among the
+// views that vote (unknown views abstain).
+func regionSince(members []*view, s model.State) time.Time {
+	var at time.Time
 	for _, vw := range members {
-		if agrees(vw, s, fault) {
-			sinces = append(sinces, vw.since)
+		if !vw.vantage.counts() || !vw.decided {
+			continue
+		}
+		switch {
+		case s == model.StateAvailable:
+			if vw.state == s && (at.IsZero() || vw.since.Before(at)) {
+				at = vw.since
+			}
+		case s == model.StateUnknown || rank(vw.state) < 4:
+			at = laterOf(at, vw.since)
 		}
 	}
-	slices.SortFunc(sinces, func(a, b time.Time) int { return a.Compare(b) })
-	k := min(n/2+1, len(sinces))
-	return sinces[k-1]
+	return at
 }

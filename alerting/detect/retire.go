@@ -39,7 +39,7 @@ func (e *Engine) observeRetirement(v *vantage, rg *region, r *model.Result, out 
 	switch {
 	case r.RetiresAt != nil:
 		if rt == nil || rt.Cleared {
-			rt = &retirement{Seen: r.Time, Evidence: r.ID}
+			rt = &retirement{Seen: evidenceTime(r), Evidence: r.ID}
 			rg.Retire, changed = rt, true
 		}
 		if !rt.At.Equal(*r.RetiresAt) || rt.Replacement != r.Replacement {
@@ -54,7 +54,7 @@ func (e *Engine) observeRetirement(v *vantage, rg *region, r *model.Result, out 
 		}
 	}
 	if changed {
-		e.regionMoved(rg.target, r.Time, out)
+		e.regionMoved(rg.target, evidenceTime(r), out)
 	}
 }
 
@@ -143,6 +143,9 @@ func (e *Engine) updateRetirement(oe *openEvent, members []*region, known int, a
 	date, repl, _, evidence := retirementOf(members)
 	sig, reason := retirementText(date, repl)
 	scope, names := deprecationScope(len(members), known), regionNames(members)
+	if ev.Scope == model.ScopeGlobal {
+		scope = model.ScopeGlobal // scopes only widen while open
+	}
 	if slices.Equal(names, ev.Regions) && scope == ev.Scope && sig == ev.Signature && reason == ev.Reason &&
 		ev.RetiresAt != nil && ev.RetiresAt.Equal(date) {
 		return
@@ -173,10 +176,10 @@ func (e *Engine) updateRetirement(oe *openEvent, members []*region, known int, a
 func (e *Engine) closeRetirement(t *target, at time.Time, out *[]model.EventUpdate) {
 	oe := t.retire
 	t.retire = nil
-	kind := model.EventRecovered
+	outcome := model.EventRecovered
 	for _, rg := range t.regions {
 		if rg.Retire != nil && rg.Retire.Gone && slices.Contains(oe.Widest, rg.Region) {
-			kind = model.EventRetired
+			outcome = model.EventRetired
 		}
 	}
 	forgetCleared(t)
@@ -184,7 +187,7 @@ func (e *Engine) closeRetirement(t *target, at time.Time, out *[]model.EventUpda
 	if oe.WasGlobal {
 		oe.Event.Scope = model.ScopeGlobal
 	}
-	e.finish(oe, kind, at, out)
+	e.finish(oe, outcome, at, out)
 }
 
 func forgetCleared(t *target) {

@@ -96,7 +96,7 @@ func TestDeprecationWarnsOnceThenRetires(t *testing.T) {
 	for range 2 {
 		h.listRound(vps, func(vp) model.Class { return gone }, nil)
 	}
-	mustPhases(t, h.updates, "opened:revoked", "closed:retired")
+	mustPhases(t, h.updates, "opened:revoked", "closed:deprecation/retired")
 	if ev := h.updates[1].Event; ev.Condition != model.EventDeprecation || ev.EndedAt == nil || ev.Scope != model.ScopeGlobal {
 		t.Fatalf("retired = %+v", ev)
 	}
@@ -118,7 +118,7 @@ func TestDeprecationLiftedOrUnread(t *testing.T) {
 	for _, c := range []model.Class{timeout, timeout, geo, geo} {
 		h.listRound(vps, func(vp) model.Class { return c }, nil)
 	}
-	if got := phases(h.updates); slices.Contains(got, "closed:recovered") || slices.Contains(got, "closed:retired") {
+	if got := phases(h.updates); slices.Contains(got, "closed:deprecation/recovered") || slices.Contains(got, "closed:deprecation/retired") {
 		t.Fatalf("a failing list closed the warning: %v", got)
 	}
 	for range 2 {
@@ -132,7 +132,7 @@ func TestDeprecationLiftedOrUnread(t *testing.T) {
 			closed = append(closed, u.Event)
 		}
 	}
-	if len(closed) != 1 || closed[0].Kind != model.EventRecovered || len(closed[0].Regions) != 2 {
+	if len(closed) != 1 || closed[0].Kind != model.EventDeprecation || closed[0].Outcome != model.EventRecovered || len(closed[0].Regions) != 2 {
 		t.Fatalf("updates %v; deprecation closed as %+v", phases(h.updates), closed)
 	}
 	// Other checks never carry a date and never lift one.

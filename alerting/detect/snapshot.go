@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/accesswatch/accesswatch/internal/model"
 )
@@ -89,6 +90,11 @@ func (e *Engine) Restore(b []byte) error {
 		}
 	}
 	n.incidents, n.transitions = s.Incidents, s.Transitions
+	// A round may have been waiting to be judged when the snapshot was taken: judge every
+	// target once a round after the restore (nothing is emitted where nothing changed).
+	for _, t := range n.targets {
+		n.regionMoved(t, time.Time{}, nil)
+	}
 	*e = *n
 	return nil
 }
@@ -116,6 +122,12 @@ func (n *Engine) restoreEvent(oe *openEvent) error {
 	if oe == nil || oe.Event.ID == "" || n.open[oe.Event.ID] != nil || oe.Event.EndedAt != nil {
 		return fmt.Errorf("detect: restore: bad, closed or duplicate event")
 	}
+	// Snapshots from before kinds were fixed may carry a kind that moved with the scope: an
+	// event is of the kind it opened as.
+	if oe.Event.Condition != "" {
+		oe.Event.Kind = oe.Event.Condition
+	}
+	oe.Event.Condition = oe.Event.Kind
 	if oe.Group == groupDeprecation {
 		return n.restoreRetirement(oe)
 	}

@@ -47,15 +47,15 @@ func TestSnapshotRestore(t *testing.T) {
 		{"open revocation closes after restart", func(h *harness) {
 			h.round(vps, "p", []string{"m"}, geoOutsideUS)
 			h.round(vps, "p", []string{"m"}, geoOutsideUS)
-		}, []string{"closed:restored"}},
+		}, []string{"closed:revoked/restored"}},
 		{"restoration half-seen before the restart", func(h *harness) {
 			h.round(vps, "p", []string{"m"}, geoOutsideUS)
 			h.round(vps, "p", []string{"m"}, geoOutsideUS)
 			h.round(vps, "p", []string{"m"}, allOK) // first good round, streak survives
-		}, []string{"closed:restored"}},
+		}, []string{"closed:revoked/restored"}},
 		{"revocation half-seen before the restart opens once", func(h *harness) {
 			h.round(vps, "p", []string{"m"}, geoOutsideUS)
-		}, []string{"opened:revoked", "closed:restored"}},
+		}, []string{"opened:revoked", "closed:revoked/restored"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -113,7 +113,7 @@ func TestSnapshotKeepsVantageFaultsAndIncidents(t *testing.T) {
 		h.observe(h.res("in1", "india", "", "", ok))
 		h.tick()
 	}
-	mustPhases(t, h.updates, "opened:vantage_fault", "opened:revoked", "opened:revoked", "closed:recovered")
+	mustPhases(t, h.updates, "opened:vantage_fault", "opened:revoked", "opened:revoked", "closed:vantage_fault/recovered")
 	if a, b := h.updates[1].Event, h.updates[2].Event; b.IncidentID != a.ID {
 		t.Fatalf("incident lost across restart: %s vs %s", b.IncidentID, a.ID)
 	}

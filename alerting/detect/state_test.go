@@ -23,7 +23,7 @@ func TestHysteresis(t *testing.T) {
 		{"fail_after 3 moves on third", 3, 2, []model.Class{ok, ok, geo, geo, geo}, model.StateRevoked, "", 2, []string{"opened:revoked"}},
 		{"recover_after 3 needs three", 2, 3, []model.Class{ok, ok, geo, geo, ok, ok}, model.StateRevoked, "", 2, []string{"opened:revoked"}},
 		{"recover_after 3 restores", 2, 3, []model.Class{ok, ok, geo, geo, ok, ok, ok}, model.StateAvailable, "", 4,
-			[]string{"opened:revoked", "closed:restored"}},
+			[]string{"opened:revoked", "closed:revoked/restored"}},
 		{"a fault between blocks breaks the streak", 2, 2, []model.Class{ok, ok, geo, timeout, geo, ok}, model.StateAvailable, "", 0, nil},
 		{"down and degraded share a streak", 2, 2, []model.Class{ok, ok, timeout, overload}, model.StateDegraded, "", 2, []string{"opened:outage"}},
 		{"misconfigured is unknown, not revoked", 2, 2, []model.Class{ok, ok, authFail, authFail}, model.StateUnknown, "auth_failed", 2,
@@ -122,7 +122,9 @@ func TestLateResultIgnored(t *testing.T) {
 	}
 }
 
-func TestMajority(t *testing.T) {
+// TestVantagesDisagree: a region takes the best state any of its healthy vantages confirms
+// (available > degraded > down > revoked); unknown views abstain.
+func TestVantagesDisagree(t *testing.T) {
 	tests := []struct {
 		name   string
 		seqs   map[string][]model.Class // vantage -> classes per round, all in one region
@@ -130,18 +132,22 @@ func TestMajority(t *testing.T) {
 		reason string
 	}{
 		{"one vantage decides alone", map[string][]model.Class{"a": {ok, ok, geo, geo}}, model.StateRevoked, ""},
-		{"1 of 2 failing leaves the region", map[string][]model.Class{
+		{"1 of 2 revoked: available", map[string][]model.Class{
 			"a": {ok, ok, geo, geo, geo}, "b": {ok, ok, ok, ok, ok}}, model.StateAvailable, ReasonDisagree},
+		{"1 of 2 down: available", map[string][]model.Class{
+			"a": {ok, ok, timeout, timeout, timeout}, "b": {ok, ok, ok, ok, ok}}, model.StateAvailable, ReasonDisagree},
 		{"2 of 2 revoke", map[string][]model.Class{
 			"a": {ok, ok, geo, geo}, "b": {ok, ok, geo, geo}}, model.StateRevoked, ""},
-		{"2 of 3 revoke", map[string][]model.Class{
-			"a": {ok, ok, geo, geo}, "b": {ok, ok, geo, geo}, "c": {ok, ok, ok, ok}}, model.StateRevoked, ""},
-		{"1 of 3 does not", map[string][]model.Class{
-			"a": {ok, ok, geo, geo}, "b": {ok, ok, ok, ok}, "c": {ok, ok, ok, ok}}, model.StateAvailable, ""},
-		{"down and degraded together are a majority", map[string][]model.Class{
-			"a": {ok, ok, timeout, timeout}, "b": {ok, ok, overload, overload}, "c": {ok, ok, ok, ok}}, model.StateDown, ""},
-		{"disagreement from the start stays unknown", map[string][]model.Class{
-			"a": {geo, geo}, "b": {ok, ok}}, model.StateUnknown, ReasonDisagree},
+		{"2 of 3 revoked, 1 available: available", map[string][]model.Class{
+			"a": {ok, ok, geo, geo}, "b": {ok, ok, geo, geo}, "c": {ok, ok, ok, ok}}, model.StateAvailable, ReasonDisagree},
+		{"revoked and down: down, never revoked", map[string][]model.Class{
+			"a": {ok, ok, geo, geo}, "b": {ok, ok, timeout, timeout}}, model.StateDown, ReasonDisagree},
+		{"down and degraded: degraded", map[string][]model.Class{
+			"a": {ok, ok, timeout, timeout}, "b": {ok, ok, overload, overload}}, model.StateDegraded, ReasonDisagree},
+		{"disagreement from the start: available", map[string][]model.Class{
+			"a": {geo, geo}, "b": {ok, ok}}, model.StateAvailable, ReasonDisagree},
+		{"an unreadable vantage abstains", map[string][]model.Class{
+			"a": {ok, ok, geo, geo}, "b": {ok, ok, model.ClassBlockedPage, model.ClassBlockedPage}}, model.StateRevoked, ""},
 		{"unconfirmed view waits", map[string][]model.Class{
 			"a": {ok, ok}, "b": {geo}}, model.StateAvailable, ""},
 	}
@@ -158,7 +164,9 @@ func TestMajority(t *testing.T) {
 				if len(rs) == 0 {
 					break
 				}
-				h.batch(rs...)
+				for _, r := range rs {
+					h.observe(r)
+				}
 				h.tick()
 			}
 			st := h.region("p", "m", "europe")

@@ -77,6 +77,7 @@ func (v *vantage) counts() bool { return v.Healthy && v.CtrlFail == 0 }
 // FailAfter failing control results make it unhealthy; RecoverAfter OK control results (or,
 // for a vantage without a control probe, RecoverAfter clean results) make it healthy again.
 func (e *Engine) observeHealth(v *vantage, r *model.Result, out *[]model.EventUpdate) {
+	at := evidenceTime(r)
 	counted, healthy := v.counts(), v.Healthy
 	defer func() {
 		if v.Healthy == healthy && v.counts() != counted { // setHealth re-evaluated otherwise
@@ -85,31 +86,31 @@ func (e *Engine) observeHealth(v *vantage, r *model.Result, out *[]model.EventUp
 			}
 		}
 	}()
-	v.LastSeen = laterOf(v.LastSeen, r.Time)
+	v.LastSeen = laterOf(v.LastSeen, at)
 	if r.VantageMismatch {
 		v.Mismatch, v.Clean, v.CtrlOK = true, 0, 0
 		if v.Healthy {
 			v.FailIDs = append(v.FailIDs[:0], r.ID)
-			e.setHealth(v, false, ReasonMismatch, r.Time, "vantage:egress country mismatch", out)
+			e.setHealth(v, false, ReasonMismatch, at, "vantage:egress country mismatch", out)
 		}
 		return
 	}
 	if v.Clean == 0 {
-		v.CleanSince = r.Time
+		v.CleanSince = at
 	}
 	v.Clean++
 	v.Mismatch = false
-	if r.Check == model.CheckControl && !r.Time.Before(v.LastControl) {
-		v.LastControl, v.HasControl, v.LastSignature = r.Time, true, r.Signature
+	if r.Check == model.CheckControl && !at.Before(v.LastControl) {
+		v.LastControl, v.HasControl, v.LastSignature = at, true, r.Signature
 		if r.OK() {
 			if v.CtrlOK == 0 {
-				v.OKSince = r.Time
+				v.OKSince = at
 			}
 			v.CtrlOK++
 			v.CtrlFail = 0
 		} else {
 			if v.CtrlFail == 0 {
-				v.FailSince, v.FailIDs = r.Time, v.FailIDs[:0]
+				v.FailSince, v.FailIDs = at, v.FailIDs[:0]
 			}
 			v.CtrlFail++
 			v.CtrlOK = 0

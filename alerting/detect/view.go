@@ -49,7 +49,8 @@ func (l *lane) observe(r *model.Result, o *Options) bool {
 			reason = ReasonNeverAvailable
 		}
 	}
-	l.LastChecked = r.Time
+	at := evidenceTime(r)
+	l.LastChecked = at
 	if l.Decided && s == l.State && misconf == l.Misconf {
 		l.Cand, l.CandN, l.CandEvidence = "", 0, l.CandEvidence[:0]
 		l.Signature, l.Reason = r.Signature, reason
@@ -62,7 +63,7 @@ func (l *lane) observe(r *model.Result, o *Options) bool {
 	if l.CandN > 0 && sameStreak(l.Cand, s) && misconf == l.CandMisconf {
 		l.CandN++
 	} else {
-		l.CandN, l.CandSince, l.CandEvidence, l.CandSample = 1, r.Time, l.CandEvidence[:0], ""
+		l.CandN, l.CandSince, l.CandEvidence, l.CandSample = 1, at, l.CandEvidence[:0], ""
 	}
 	l.Cand, l.CandMisconf, l.CandReason, l.CandSignature = s, misconf, reason, r.Signature
 	l.CandEvidence = appendBounded(l.CandEvidence, r.ID, o.MaxEvidence)
@@ -182,7 +183,7 @@ func (e *Engine) viewFor(v *vantage, provider, mdl string) *view {
 func (e *Engine) observeView(v *vantage, r *model.Result, out *[]model.EventUpdate) {
 	vw := e.viewFor(v, r.Provider, r.Model)
 	l := vw.lane(r.Check)
-	if r.Time.Before(l.LastChecked) {
+	if evidenceTime(r).Before(l.LastChecked) {
 		return
 	}
 	switch {

@@ -2,6 +2,7 @@ package grafana
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -9,6 +10,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -113,6 +115,7 @@ func tags(u model.EventUpdate) []string {
 		}
 	}
 	add(e.Kind)
+	add(e.Outcome) // restored, recovered, retired: how a closed event ended
 	add(u.Phase)
 	add(e.Scope)
 	add(e.Provider)
@@ -124,7 +127,30 @@ func tags(u model.EventUpdate) []string {
 	return out
 }
 
-// text reads "anthropic claude-x: revoked in india, australia (regional) — signature geo_blocked".
+// regionDelta is what the event's latest change did: the regions that left it and those that
+// joined, from its last two Changes entries.
+func regionDelta(e model.Event) (left, joined []string) {
+	n := len(e.Changes)
+	if n < 2 {
+		return nil, nil
+	}
+	prev, cur := e.Changes[n-2].Regions, e.Changes[n-1].Regions
+	for _, r := range prev {
+		if !slices.Contains(cur, r) {
+			left = append(left, r)
+		}
+	}
+	for _, r := range cur {
+		if !slices.Contains(prev, r) {
+			joined = append(joined, r)
+		}
+	}
+	return left, joined
+}
+
+// text reads "anthropic claude-x: revoked in india, australia (regional) — signature geo_blocked";
+// a partial recovery adds "[recovered in europe]" (the regions it names are where it still
+// is), and the end "[restored after 2h30m0s]".
 func text(u model.EventUpdate) string {
 	e := u.Event
 	var b strings.Builder
@@ -147,7 +173,23 @@ func text(u model.EventUpdate) string {
 	}
 	switch {
 	case u.Phase == model.PhaseClosed && e.EndedAt != nil:
-		fmt.Fprintf(&b, " [closed after %s]", e.EndedAt.Sub(e.StartedAt).Round(time.Second))
+		fmt.Fprintf(&b, " [%s after %s]", cmp.Or(e.Outcome, "closed"), e.EndedAt.Sub(e.StartedAt).Round(time.Second))
+	case u.Phase == model.PhaseUpdated:
+		if left, joined := regionDelta(e); len(left) > 0 || len(joined) > 0 {
+			b.WriteString(" [")
+			if len(joined) > 0 {
+				b.WriteString("now also in " + strings.Join(joined, ", "))
+			}
+			if len(left) > 0 {
+				if len(joined) > 0 {
+					b.WriteString("; ")
+				}
+				b.WriteString("recovered in " + strings.Join(left, ", "))
+			}
+			b.WriteString("]")
+		} else {
+			b.WriteString(" [updated]")
+		}
 	case u.Phase != model.PhaseOpened && u.Phase != "":
 		b.WriteString(" [" + u.Phase + "]")
 	}

@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -41,7 +42,7 @@ func updates() map[string]model.EventUpdate {
 	widened.Kind, widened.Scope, widened.UpdatedAt = model.EventRevoked, model.ScopeGlobal, t0.Add(time.Hour)
 	widened.Regions = []string{"india", "australia", "europe", "us"}
 	closed := revoked()
-	closed.Kind, closed.EndedAt, closed.UpdatedAt = model.EventRestored, &t1, t1
+	closed.Outcome, closed.EndedAt, closed.UpdatedAt = model.EventRestored, &t1, t1
 	vantage := model.Event{ID: "ev-2", Kind: model.EventVantageFault, Scope: model.ScopeVantage, Vantage: "mum-1",
 		Regions: []string{"india"}, StartedAt: t0, UpdatedAt: t0.Add(6 * time.Hour), Reason: "control checks fail"}
 	return map[string]model.EventUpdate{
@@ -147,6 +148,27 @@ func TestPayload(t *testing.T) {
 		if !strings.Contains(strings.Join(a.Tags, ","), tag) {
 			t.Errorf("tags %v lack %s", a.Tags, tag)
 		}
+	}
+	// The end keeps the kind and says how it ended, in the text and as a tag.
+	c := Payload(u["closed"])
+	if want := "anthropic claude-x: revoked in india, australia (regional) — signature anthropic.geo_blocked.unsupported_region [restored after 2h30m0s]"; c.Text != want {
+		t.Errorf("closed text %q, want %q", c.Text, want)
+	}
+	if !slices.Contains(c.Tags, "revoked") || !slices.Contains(c.Tags, "restored") {
+		t.Errorf("closed tags %v, want revoked and restored", c.Tags)
+	}
+}
+
+func TestPartialRecoveryText(t *testing.T) {
+	e := model.Event{ID: "ev-3", Kind: model.EventOutage, Condition: model.EventOutage, Scope: model.ScopeGlobal,
+		Provider: "anthropic", Model: "claude-x", Regions: []string{"india", "us"}, StartedAt: t0, UpdatedAt: t1,
+		Changes: []model.EventChange{
+			{At: t0, Kind: model.EventOutage, Scope: model.ScopeGlobal, Regions: []string{"europe", "india", "us"}},
+			{At: t1, Kind: model.EventOutage, Scope: model.ScopeGlobal, Regions: []string{"india", "us"}},
+		}}
+	a := Payload(model.EventUpdate{Phase: model.PhaseUpdated, Event: e, Seq: 2})
+	if want := "anthropic claude-x: outage in india, us (global) [recovered in europe]"; a.Text != want {
+		t.Errorf("text %q, want %q", a.Text, want)
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 
@@ -90,7 +91,9 @@ func (d *Dispatcher) work(ctx context.Context, w *worker) {
 }
 
 // deliver sends what of g the receiver has not had yet and silences do not mute, then records
-// it in the log.
+// it in the log. The phase is the receiver's: a receiver that has no notification of the incident
+// yet (its route matched none of the incident's earlier events, or they were silenced) gets this
+// one as the opening; one that has (a replay after a restart) gets an opening as an update.
 func (d *Dispatcher) deliver(ctx context.Context, n Notifier, g Group) {
 	name := n.Name()
 	l := d.log.With("receiver", name, "incident", g.IncidentID, "phase", g.Phase)
@@ -120,20 +123,24 @@ func (d *Dispatcher) deliver(ctx context.Context, n Notifier, g Group) {
 		return
 	}
 	g.Updates = todo
-	ref := ""
+	ref, known := "", false
 	if e, ok, err := d.o.Log.Get(ctx, name, IncidentKey(g.IncidentID)); err != nil {
 		l.Warn("notification log unreadable, not threading", "err", err)
 	} else if ok {
-		ref = e.Ref
+		ref, known = e.Ref, true
 	}
-	newRef, err := d.send(ctx, l, n, g, ref)
-	if err != nil {
+	switch {
+	case g.Phase == model.PhaseOpened && known:
+		g.Phase = model.PhaseUpdated
+	case g.Phase == model.PhaseUpdated && !known:
+		g.Phase = model.PhaseOpened
+	}
+	if _, err := d.send(ctx, l, name, n, g, ref, known); err != nil {
 		d.count(name, func(s *ReceiverStats) { s.Failed++ })
 		l.Error("notification failed", "updates", len(todo), "err", err)
 		return
 	}
-	d.count(name, func(s *ReceiverStats) { s.Notifications++; s.Sent += len(todo) })
-	d.record(ctx, l, name, g, ref, newRef)
+	d.count(name, func(s *ReceiverStats) { s.Notifications++ })
 }
 
 func (d *Dispatcher) silenced(e *model.Event, now time.Time) bool {
@@ -145,33 +152,47 @@ func (d *Dispatcher) silenced(e *model.Event, now time.Time) bool {
 	return false
 }
 
-// record writes the log after a successful send. It outlives a cancelled ctx (briefly): the
-// message is out, and forgetting that would repeat it after a restart.
-func (d *Dispatcher) record(ctx context.Context, l *slog.Logger, name string, g Group, ref, newRef string) {
+// record writes the log after a successful send of us (all of g, or the part a PartialError
+// says went out). It outlives a cancelled ctx (briefly): the message is out, and forgetting that
+// would repeat it after a restart. The incident entry is written on the receiver's first
+// notification of the incident, and again when it brings the first thread reference.
+func (d *Dispatcher) record(ctx context.Context, l *slog.Logger, name string, g Group, us []model.EventUpdate, ref, newRef string, known bool) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()
 	e := Entry{SentAt: d.o.Now(), Ref: newRef}
-	for _, u := range g.Updates {
+	for _, u := range us {
 		if err := d.o.Log.Put(ctx, name, UpdateKey(u), e); err != nil {
 			l.Error("notification log write failed", "key", UpdateKey(u), "err", err)
 		}
 	}
-	if ref == "" && newRef != "" {
+	d.count(name, func(s *ReceiverStats) { s.Sent += len(us) })
+	if !known || (ref == "" && newRef != "") {
 		if err := d.o.Log.Put(ctx, name, IncidentKey(g.IncidentID), e); err != nil {
 			l.Error("notification log write failed", "key", IncidentKey(g.IncidentID), "err", err)
 		}
 	}
 }
 
-// send calls Notify until it succeeds, fails permanently, runs out of attempts or ctx ends.
-// It logs a failure only when its text changes, so a flapping receiver does not flood the log.
-func (d *Dispatcher) send(ctx context.Context, l *slog.Logger, n Notifier, g Group, ref string) (string, error) {
+// send calls Notify until it succeeds, fails permanently, runs out of attempts or ctx ends, and
+// records what went out. After a PartialError it records the updates delivered and retries only
+// the rest. It logs a failure only when its text changes, so a flapping receiver does not flood
+// the log.
+func (d *Dispatcher) send(ctx context.Context, l *slog.Logger, name string, n Notifier, g Group, ref string, known bool) (string, error) {
 	backoff := d.o.Backoff
 	last := ""
 	for attempt := 1; ; attempt++ {
 		newRef, err := n.Notify(ctx, g, ref)
 		if err == nil {
+			d.record(ctx, l, name, g, g.Updates, ref, newRef, known)
 			return newRef, nil
+		}
+		if k := min(sentBefore(err), len(g.Updates)); k > 0 {
+			d.record(ctx, l, name, g, g.Updates[:k], ref, "", known)
+			known = true
+			g.Updates = slices.Clone(g.Updates[k:])
+			if len(g.Updates) == 0 {
+				return "", nil
+			}
 		}
 		if IsPermanent(err) {
 			return "", fmt.Errorf("permanent failure after %d attempts: %w", attempt, err)
@@ -190,7 +211,7 @@ func (d *Dispatcher) send(ctx context.Context, l *slog.Logger, n Notifier, g Gro
 		if serr := d.o.Sleep(ctx, wait); serr != nil {
 			return "", fmt.Errorf("retry canceled after %d attempts: %w", attempt, err)
 		}
-		d.count(n.Name(), func(s *ReceiverStats) { s.Retried++ })
+		d.count(name, func(s *ReceiverStats) { s.Retried++ })
 		backoff = min(backoff*2, d.o.MaxBackoff)
 	}
 }

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"net/url"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -14,11 +16,12 @@ import (
 
 // Defaults of Options.
 const (
-	DefaultGroupWait   = time.Second
-	DefaultMaxAttempts = 6
-	DefaultBackoff     = 500 * time.Millisecond
-	DefaultMaxBackoff  = 30 * time.Second
-	DefaultGrace       = 5 * time.Second
+	DefaultGroupWait     = time.Second
+	DefaultGroupInterval = time.Minute
+	DefaultMaxAttempts   = 6
+	DefaultBackoff       = 500 * time.Millisecond
+	DefaultMaxBackoff    = 30 * time.Second
+	DefaultGrace         = 5 * time.Second
 	// MaxRetryAfter caps a receiver's Retry-After, so one answer cannot stall a receiver for hours.
 	MaxRetryAfter = 10 * time.Minute
 	// maxInbox bounds the updates waiting for Run; Submit drops (and counts) beyond it.
@@ -32,7 +35,14 @@ type Options struct {
 	Silences  []Silence
 	Log       Log // nil: an in-memory log (no dedup across restarts)
 
-	GroupWait   time.Duration // collect updates of one incident+phase this long before sending
+	GroupWait time.Duration // collect an incident's first updates this long before sending
+	// GroupInterval is the least time between two notifications of one incident (its end
+	// excepted, which waits only GroupWait): changes in between are coalesced into the next.
+	GroupInterval time.Duration
+	// PublicURL is the collector's public base URL (https://watch.example.org); notifications
+	// link to PublicURL + /incidents/{id}. Empty: they carry the path only.
+	PublicURL string
+
 	MaxAttempts int           // attempts per notification, the first included
 	Backoff     time.Duration // first wait between attempts, doubled each time
 	MaxBackoff  time.Duration // cap of the doubling
@@ -85,6 +95,7 @@ func New(o Options) *Dispatcher {
 		o.Logger.Warn("notification settings", "err", err)
 	}
 	o.GroupWait = orDefault(o.GroupWait, DefaultGroupWait)
+	o.GroupInterval = orDefault(o.GroupInterval, DefaultGroupInterval)
 	o.Backoff = orDefault(o.Backoff, DefaultBackoff)
 	o.MaxBackoff = orDefault(o.MaxBackoff, DefaultMaxBackoff)
 	o.Grace = orDefault(o.Grace, DefaultGrace)
@@ -173,9 +184,17 @@ func (d *Dispatcher) count(receiver string, f func(*ReceiverStats)) {
 	f(d.stats[receiver])
 }
 
-type groupKey struct{ incident, phase string }
+// incident is what the dispatcher knows of one incident: its open events, whether anything of it
+// was flushed, when, and the updates waiting for the next notification.
+type incident struct {
+	id        string
+	open      map[string]bool // ids of the incident's events seen open and not seen closed
+	announced bool            // a notification of the incident has been flushed
+	lastFlush time.Time       // when (dispatcher clock) it was
+	pend      *pending        // nil when nothing waits
+}
 
-// pending is a group still collecting updates.
+// pending is the next notification of an incident, still collecting updates.
 type pending struct {
 	order    int // arrival order, so groups due together go out in the order they began
 	deadline time.Time
@@ -198,15 +217,15 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 		w.reset()
 		wg.Go(func() { d.work(wctx, w) })
 	}
-	groups := map[groupKey]*pending{}
+	incidents := map[string]*incident{}
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
 	order := 0
 	for {
 		select {
 		case <-ctx.Done():
-			d.take(groups, order)
-			d.flush(groups, true)
+			d.take(incidents, order)
+			d.flush(incidents, true)
 			for _, w := range d.workers {
 				w.close()
 			}
@@ -215,33 +234,48 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 			grace.Stop()
 			return nil
 		case <-d.wake:
-			order = d.take(groups, order)
+			order = d.take(incidents, order)
 		case <-timer.C:
 		}
-		d.flush(groups, false)
+		d.flush(incidents, false)
 		timer.Stop()
-		if next, ok := earliest(groups); ok {
+		if next, ok := earliest(incidents); ok {
 			timer.Reset(max(0, time.Until(next)))
 		}
 	}
 }
 
-// take moves the inbox into the collecting groups.
-func (d *Dispatcher) take(groups map[groupKey]*pending, order int) int {
+// take moves the inbox into the incidents' pending notifications.
+func (d *Dispatcher) take(incidents map[string]*incident, order int) int {
 	d.mu.Lock()
 	in := d.inbox
 	d.inbox = nil
 	d.mu.Unlock()
+	now := time.Now()
 	for _, u := range in {
-		if coalesce(groups, incidentOf(u), u) {
-			continue
+		id := incidentOf(u)
+		inc := incidents[id]
+		if inc == nil {
+			inc = &incident{id: id, open: map[string]bool{}}
+			incidents[id] = inc
 		}
-		k := groupKey{incidentOf(u), u.Phase}
-		p := groups[k]
+		if u.Phase == model.PhaseClosed {
+			delete(inc.open, u.Event.ID)
+		} else {
+			inc.open[u.Event.ID] = true
+		}
+		p := inc.pend
 		if p == nil {
 			order++
-			p = &pending{order: order, deadline: time.Now().Add(d.o.GroupWait), keys: map[string]bool{}}
-			groups[k] = p
+			p = &pending{order: order, deadline: d.deadline(inc, u, now), keys: map[string]bool{}}
+			inc.pend = p
+		} else if u.Phase == model.PhaseClosed && len(inc.open) == 0 {
+			// The incident's end is the news people wait for: it goes out after the group
+			// wait, not after the rest of a group interval.
+			p.deadline = minTime(p.deadline, now.Add(d.o.GroupWait))
+		}
+		if p.coalesce(u) {
+			continue
 		}
 		if key := UpdateKey(u); !p.keys[key] {
 			p.keys[key] = true
@@ -251,80 +285,141 @@ func (d *Dispatcher) take(groups map[groupKey]*pending, order int) int {
 	return order
 }
 
-// coalesce folds u into an update of the same event that is still collecting, so a revocation
-// spreading over three regions within the group wait is one message with the three regions,
-// not an opening and two updates: an opening or update not yet sent takes u's newer event, and
-// a closing drops the updates waiting before it. It reports whether u was absorbed.
-func coalesce(groups map[groupKey]*pending, incident string, u model.EventUpdate) bool {
+// deadline is when a notification that begins with u is due: GroupWait after it for an
+// incident not announced yet (or for its end), and no earlier than GroupInterval after the
+// incident's previous notification otherwise, so a flapping vendor yields at most one
+// notification per incident and group interval.
+func (d *Dispatcher) deadline(inc *incident, u model.EventUpdate, now time.Time) time.Time {
+	t := now.Add(d.o.GroupWait)
+	if !inc.announced || (u.Phase == model.PhaseClosed && len(inc.open) == 0) {
+		return t
+	}
+	if next := inc.lastFlush.Add(d.o.GroupInterval); next.After(t) {
+		return next
+	}
+	return t
+}
+
+func minTime(a, b time.Time) time.Time {
+	if b.Before(a) {
+		return b
+	}
+	return a
+}
+
+// coalesce folds u into an unsent update of the same event, so an event that changes several
+// times before its incident's next notification is announced once, as it is now: an unsent
+// opening or update takes u's newer event (an opening keeps its key, seq 1), a reminder gives way
+// to anything else, and a closing drops the unsent updates and reminders before it (an unsent
+// opening stays, so an event that opened and ended between two notifications is still
+// announced). It reports whether u was absorbed.
+func (p *pending) coalesce(u model.EventUpdate) bool {
 	switch u.Phase {
 	case model.PhaseUpdated:
-		if p := groups[groupKey{incident, model.PhaseOpened}]; p != nil {
-			if i := p.index(u.Event.ID); i >= 0 {
-				p.updates[i].Event = u.Event // still announced as the opening (its key, seq 1)
-				return true
-			}
+		if i := p.index(u.Event.ID, model.PhaseOpened); i >= 0 {
+			p.updates[i].Event = u.Event
+			return true
 		}
-		if p := groups[groupKey{incident, model.PhaseUpdated}]; p != nil {
-			if i := p.index(u.Event.ID); i >= 0 {
-				delete(p.keys, UpdateKey(p.updates[i]))
-				p.updates[i] = u
-				p.keys[UpdateKey(u)] = true
-				return true
-			}
+		if i := p.index(u.Event.ID, model.PhaseUpdated, model.PhaseReminder); i >= 0 {
+			p.replace(i, u)
+			return true
 		}
+	case model.PhaseReminder:
+		// Anything else pending for the event says more than "still open".
+		return p.index(u.Event.ID, model.PhaseOpened, model.PhaseUpdated, model.PhaseReminder, model.PhaseClosed) >= 0
 	case model.PhaseClosed:
-		k := groupKey{incident, model.PhaseUpdated}
-		if p := groups[k]; p != nil {
-			if i := p.index(u.Event.ID); i >= 0 {
-				delete(p.keys, UpdateKey(p.updates[i]))
-				p.updates = slices.Delete(p.updates, i, i+1)
-				if len(p.updates) == 0 {
-					delete(groups, k)
-				}
+		for {
+			i := p.index(u.Event.ID, model.PhaseUpdated, model.PhaseReminder)
+			if i < 0 {
+				break
 			}
+			delete(p.keys, UpdateKey(p.updates[i]))
+			p.updates = slices.Delete(p.updates, i, i+1)
 		}
 	}
 	return false
 }
 
-// index is the position of the event's update in p, or -1.
-func (p *pending) index(eventID string) int {
-	return slices.IndexFunc(p.updates, func(x model.EventUpdate) bool { return x.Event.ID == eventID })
+func (p *pending) replace(i int, u model.EventUpdate) {
+	delete(p.keys, UpdateKey(p.updates[i]))
+	p.updates[i] = u
+	p.keys[UpdateKey(u)] = true
 }
 
-func earliest(groups map[groupKey]*pending) (time.Time, bool) {
+// index is the position of the event's update in one of the phases in p, or -1.
+func (p *pending) index(eventID string, phases ...string) int {
+	return slices.IndexFunc(p.updates, func(x model.EventUpdate) bool {
+		return x.Event.ID == eventID && slices.Contains(phases, x.Phase)
+	})
+}
+
+func earliest(incidents map[string]*incident) (time.Time, bool) {
 	var t time.Time
-	for _, p := range groups {
-		if t.IsZero() || p.deadline.Before(t) {
+	for _, inc := range incidents {
+		if p := inc.pend; p != nil && (t.IsZero() || p.deadline.Before(t)) {
 			t = p.deadline
 		}
 	}
 	return t, !t.IsZero()
 }
 
-// flush routes the due groups (all of them when all is set) to the receivers' workers.
-func (d *Dispatcher) flush(groups map[groupKey]*pending, all bool) {
+// phaseOf is the phase of an incident's notification: closed when no event of it is open any
+// more, reminder when it only repeats open events, opened when it is the incident's first,
+// updated otherwise. deliver refines it per receiver (see Dispatcher.deliver).
+func phaseOf(inc *incident, us []model.EventUpdate) string {
+	switch {
+	case len(inc.open) == 0:
+		return model.PhaseClosed
+	case !slices.ContainsFunc(us, func(u model.EventUpdate) bool { return u.Phase != model.PhaseReminder }):
+		return model.PhaseReminder
+	case !inc.announced:
+		return model.PhaseOpened
+	}
+	return model.PhaseUpdated
+}
+
+// flush routes the due notifications (all of them when all is set) to the receivers' workers.
+func (d *Dispatcher) flush(incidents map[string]*incident, all bool) {
 	now := time.Now()
-	var due []groupKey
-	for k, p := range groups {
-		if all || !now.Before(p.deadline) {
-			due = append(due, k)
+	var due []*incident
+	for _, inc := range incidents {
+		if p := inc.pend; p != nil && (all || !now.Before(p.deadline)) {
+			due = append(due, inc)
 		}
 	}
-	slices.SortFunc(due, func(a, b groupKey) int { return groups[a].order - groups[b].order })
+	slices.SortFunc(due, func(a, b *incident) int { return a.pend.order - b.pend.order })
 	at := d.o.Now()
-	for _, k := range due {
+	for _, inc := range due {
+		us := inc.pend.updates
+		phase := phaseOf(inc, us)
+		inc.pend, inc.announced, inc.lastFlush = nil, true, now
+		if phase == model.PhaseClosed {
+			delete(incidents, inc.id)
+		}
 		per := map[string][]model.EventUpdate{}
-		for _, u := range groups[k].updates {
+		for _, u := range us {
 			for _, r := range receiversFor(d.o.Routes, d.names, &u.Event) {
 				per[r] = append(per[r], u)
 			}
 		}
-		delete(groups, k)
+		url, path := d.link(inc.id)
 		for _, name := range d.names {
-			if us := per[name]; len(us) > 0 {
-				d.workers[name].push(Group{IncidentID: k.incident, Phase: k.phase, Updates: us, At: at})
+			if rs := per[name]; len(rs) > 0 {
+				d.workers[name].push(Group{IncidentID: inc.id, Phase: phase, Updates: rs, At: at, URL: url, Path: path})
 			}
 		}
 	}
 }
+
+// link is the incident page: its absolute URL when PublicURL is set ("" otherwise) and its path
+// on the collector.
+func (d *Dispatcher) link(id string) (abs, path string) {
+	path = IncidentPath(id)
+	if d.o.PublicURL != "" {
+		abs = strings.TrimSuffix(d.o.PublicURL, "/") + path
+	}
+	return abs, path
+}
+
+// IncidentPath is the path of an incident's page on the collector: /incidents/{id}.
+func IncidentPath(id string) string { return "/incidents/" + url.PathEscape(id) }

@@ -121,7 +121,8 @@ func running(t *testing.T, d *Dispatcher) (stop func()) {
 func TestGroupingSixUpdatesOneNotify(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		f := &fakeNotifier{name: "slack"}
-		d := New(Options{Notifiers: []Notifier{f}, GroupWait: time.Second, Now: func() time.Time { return t0 }})
+		d := New(Options{Notifiers: []Notifier{f}, GroupWait: time.Second, GroupInterval: 10 * time.Second,
+			Now: func() time.Time { return t0 }})
 		stop := running(t, d)
 		defer stop()
 		// Two models in three regions arrive within the group wait: one message.
@@ -142,12 +143,22 @@ func TestGroupingSixUpdatesOneNotify(t *testing.T) {
 		if g := calls[0].g; g.IncidentID != "inc-1" || g.Phase != model.PhaseOpened || !g.At.Equal(t0) {
 			t.Errorf("group = %q %q %v", g.IncidentID, g.Phase, g.At)
 		}
-		// A later update of the same incident and phase is a new group.
+		// A later event of the same incident is an update of it, sent no earlier than the
+		// group interval after the first notification.
 		d.Submit(revoked("g", 1, "india"))
 		time.Sleep(2 * time.Second)
 		synctest.Wait()
-		if calls := f.got(); len(calls) != 2 || len(calls[1].g.Updates) != 1 {
-			t.Fatalf("want a second call with 1 update, got %+v", calls)
+		if calls := f.got(); len(calls) != 1 {
+			t.Fatalf("sent before the group interval: %d calls", len(calls))
+		}
+		time.Sleep(10 * time.Second)
+		synctest.Wait()
+		calls = f.got()
+		if len(calls) != 2 || len(calls[1].g.Updates) != 1 || calls[1].g.Phase != model.PhaseUpdated {
+			t.Fatalf("want a second call (updated) with 1 update, got %+v", calls)
+		}
+		if g := calls[1].g; g.Updates[0].Phase != model.PhaseOpened || g.Path != "/incidents/inc-1" || g.URL != "" {
+			t.Errorf("joining event: phase %q, path %q, url %q", g.Updates[0].Phase, g.Path, g.URL)
 		}
 	})
 }
@@ -187,7 +198,9 @@ func TestCoalescing(t *testing.T) {
 	})
 }
 
-func TestGroupsSplitByPhaseAndIncident(t *testing.T) {
+// TestOneNotificationPerIncident: an event that opens and ends before its incident's first
+// notification is announced once, as ended, with both updates; another incident is its own.
+func TestOneNotificationPerIncident(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		f := &fakeNotifier{name: "slack"}
 		d := New(Options{Notifiers: []Notifier{f}})
@@ -195,17 +208,17 @@ func TestGroupsSplitByPhaseAndIncident(t *testing.T) {
 		defer stop()
 		a := revoked("a", 1, "india")
 		other := upd("x", "inc-2", model.PhaseOpened, 1, "openai", "gpt", model.EventRevoked, "india")
-		closed := upd("a", "inc-1", model.PhaseClosed, 2, "anthropic", "claude-a", model.EventRestored, "india")
+		closed := upd("a", "inc-1", model.PhaseClosed, 2, "anthropic", "claude-a", model.EventRevoked, "india")
 		d.Submit(a, other, closed)
 		time.Sleep(2 * time.Second)
 		synctest.Wait()
 		calls := f.got()
 		var got []string
 		for _, c := range calls {
-			got = append(got, c.g.IncidentID+"/"+c.g.Phase)
+			got = append(got, fmt.Sprintf("%s/%s/%d", c.g.IncidentID, c.g.Phase, len(c.g.Updates)))
 		}
 		// Groups due together go out in the order they began.
-		want := []string{"inc-1/opened", "inc-2/opened", "inc-1/closed"}
+		want := []string{"inc-1/closed/2", "inc-2/opened/1"}
 		if !slices.Equal(got, want) {
 			t.Errorf("groups = %v, want %v", got, want)
 		}
@@ -380,7 +393,10 @@ func TestDedupAcrossRestartAndThreading(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		log := NewMemLog()
 		opened := []model.EventUpdate{revoked("a", 1, "india"), revoked("b", 1, "india")}
-		closed := upd("a", "inc-1", model.PhaseClosed, 2, "anthropic", "claude-a", model.EventRestored, "india")
+		closed := []model.EventUpdate{
+			upd("a", "inc-1", model.PhaseClosed, 2, "anthropic", "claude-a", model.EventRevoked, "india"),
+			upd("b", "inc-1", model.PhaseClosed, 2, "anthropic", "claude-b", model.EventRevoked, "india"),
+		}
 
 		f1 := &fakeNotifier{name: "slack", refs: "ts"}
 		d1 := New(Options{Notifiers: []Notifier{f1}, Log: log})
@@ -398,7 +414,7 @@ func TestDedupAcrossRestartAndThreading(t *testing.T) {
 		d2 := New(Options{Notifiers: []Notifier{f2}, Log: log})
 		stop = running(t, d2)
 		d2.Submit(opened...)
-		d2.Submit(closed)
+		d2.Submit(closed...)
 		time.Sleep(2 * time.Second)
 		synctest.Wait()
 		stop()
@@ -409,7 +425,7 @@ func TestDedupAcrossRestartAndThreading(t *testing.T) {
 		if calls[0].ref != "ts-1" {
 			t.Errorf("closing threaded under %q, want ts-1", calls[0].ref)
 		}
-		if st := d2.Stats().Receivers["slack"]; st.Deduplicated != 2 || st.Sent != 1 {
+		if st := d2.Stats().Receivers["slack"]; st.Deduplicated != 2 || st.Sent != 2 || st.Notifications != 1 {
 			t.Errorf("stats %+v", st)
 		}
 		// The incident keeps its first message's ref.

@@ -23,12 +23,51 @@ type Notifier interface {
 	Notify(ctx context.Context, g Group, ref string) (newRef string, err error)
 }
 
-// Group is the updates of one incident in one phase, delivered together.
+// Group is one notification of one incident: the updates of its events since its previous
+// notification, each with its own phase and seq (an update of a group in phase "updated" may be
+// an opening of an event that joined the incident, or the closing of one of its events).
+//
+// Phase is the incident's: opened (the receiver's first notification of the incident),
+// updated (a real change: an event joined, widened, narrowed or ended while others stay open),
+// closed (no event of the incident is open any more) or reminder (only reminders).
 type Group struct {
 	IncidentID string
 	Phase      string
 	Updates    []model.EventUpdate
 	At         time.Time // when the group was flushed
+	// URL is the incident page's absolute URL (Options.PublicURL + Path), "" without a public
+	// URL; Path is its path on the collector, /incidents/{id}.
+	URL  string
+	Path string
+}
+
+// PartialError is a failure after the first Sent updates of a group were delivered (a webhook
+// posts one request per update): the dispatcher records those as sent and retries only the rest,
+// so no receiver gets an update twice.
+type PartialError struct {
+	Sent int
+	Err  error
+}
+
+func (e *PartialError) Error() string { return e.Err.Error() }
+func (e *PartialError) Unwrap() error { return e.Err }
+
+// Partial wraps err, classified as Retryable or Permanent, with the number of updates delivered
+// before it; sent 0 returns err as is.
+func Partial(sent int, err error) error {
+	if sent <= 0 || err == nil {
+		return err
+	}
+	return &PartialError{Sent: sent, Err: err}
+}
+
+// sentBefore is how many of a group's updates were delivered before err.
+func sentBefore(err error) int {
+	var p *PartialError
+	if errors.As(err, &p) {
+		return p.Sent
+	}
+	return 0
 }
 
 // RetryableError is a failure worth trying again, after RetryAfter when the receiver said so.

@@ -11,7 +11,9 @@ import (
 
 // Route sends matching updates to receivers. An empty matcher field matches anything; an update
 // matches when its event matches every set field (Regions: any of the event's regions; Kinds:
-// the event's Kind or Condition). Empty Receivers means every receiver.
+// the event's Kind or Condition, which never change, or its Outcome once it has ended: "revoked"
+// carries a revocation's opening, changes and closing, "restored" only its closing). Empty
+// Receivers means every receiver.
 type Route struct {
 	Receivers []string
 	Providers []string
@@ -43,7 +45,8 @@ func matchEvent(e *model.Event, providers, models, regions, kinds []string) bool
 	if len(regions) > 0 && !slices.ContainsFunc(e.Regions, func(r string) bool { return slices.Contains(regions, r) }) {
 		return false
 	}
-	if len(kinds) > 0 && !slices.Contains(kinds, e.Kind) && !slices.Contains(kinds, e.Condition) {
+	if len(kinds) > 0 && !slices.Contains(kinds, e.Kind) && !slices.Contains(kinds, e.Condition) &&
+		(e.Outcome == "" || !slices.Contains(kinds, e.Outcome)) {
 		return false
 	}
 	return true

@@ -2,8 +2,14 @@
 // slack-go, by incoming webhook or by bot token and channel.
 //
 // Build is a pure function from a group to a Message (blocks plus fallback text), golden-tested
-// in testdata. A message says what changed, where (regions with flags), since when (UTC), the
-// signature, a sample answer and the scope. With a bot token, Notify returns the message's ts
+// in testdata. A message is one notification of one incident: it says what changed (opened; an
+// update naming the models that joined, the regions gained or lost and the models restored;
+// "Restored after 2h", "Recovered after 47m", "Retired as announced" from the events' Outcome),
+// where (regions with flags), since when (UTC), the signature, a sample answer, the scope, and
+// links the incident page (a button and the footer; the collector path without
+// server.public_url). Whatever the group's size, the message stays within Block Kit's limits
+// (see MaxBlocks and the other limits): lists are summarised ("and 23 more models", "and 12
+// more regions") rather than cut, and the incident page has the full list. With a bot token, Notify returns the message's ts
 // and later messages of the incident (widening, restoration, reminders) are posted in its
 // thread; incoming webhooks cannot thread, so each message stands alone.
 //

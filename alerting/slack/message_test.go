@@ -59,7 +59,7 @@ func buildCases() []struct {
 	}
 	restored := func(id, mdl string) model.Event {
 		e := widened(id, mdl)
-		e.Kind, e.EndedAt, e.UpdatedAt = model.EventRestored, at(2*time.Hour+14*time.Minute), *at(2*time.Hour + 14*time.Minute)
+		e.Outcome, e.EndedAt, e.UpdatedAt = model.EventRestored, at(2*time.Hour+14*time.Minute), *at(2*time.Hour + 14*time.Minute)
 		return e
 	}
 	outage := model.Event{
@@ -84,7 +84,11 @@ func buildCases() []struct {
 		StartedAt: t0, Signature: "mistral:deprecation",
 	}
 	retired := deprecation
-	retired.Kind, retired.EndedAt = model.EventRetired, at(30*24*time.Hour)
+	retired.Outcome, retired.EndedAt = model.EventRetired, at(30*24*time.Hour)
+	withdrawn := deprecation
+	withdrawn.Outcome, withdrawn.EndedAt = model.EventRecovered, at(3*24*time.Hour)
+	outageOver := outage
+	outageOver.Outcome, outageOver.EndedAt = model.EventRecovered, at(47*time.Minute)
 	return []struct {
 		name string
 		g    notify.Group
@@ -102,6 +106,11 @@ func buildCases() []struct {
 		{"reminder", group(model.PhaseReminder, 4, widened("ev-fable", "claude-fable-5")), t0.Add(74 * time.Hour)},
 		{"deprecation", group(model.PhaseOpened, 1, deprecation), t0},
 		{"retired", group(model.PhaseClosed, 2, retired), t0.Add(30 * 24 * time.Hour)},
+		{"withdrawn", group(model.PhaseClosed, 2, withdrawn), t0.Add(3 * 24 * time.Hour)},
+		{"outage_recovered", group(model.PhaseClosed, 2, outageOver), t0.Add(time.Hour)},
+		{"large_opened", large(model.PhaseOpened, "https://watch.example.org"), t0},
+		{"large_updated", large(model.PhaseUpdated, "https://watch.example.org"), t0.Add(20 * time.Minute)},
+		{"large_closed", large(model.PhaseClosed, ""), t0.Add(2 * time.Hour)},
 	}
 }
 
@@ -135,14 +144,21 @@ func TestBuildSays(t *testing.T) {
 	want := map[string][]string{
 		"regional_revocation": {"Revoked in 3 regions: anthropic claude-fable-5, claude-mythos-5", "🇮🇳 india", "🇦🇺 australia", "🇪🇺 europe",
 			"2026-03-02 14:05 UTC", "`geo_blocked`", "Request not allowed", "regional: revoked in some regions"},
-		"widening_global": {"Revocation widened to every region", "Widened from 3 regions to 4: +🇺🇸 us", "global: revoked in every region"},
-		"restoration":     {"Restored after 2h 14m", "restored after 2h 14m", "at its widest, global", "2026-03-02 14:05 UTC → 2026-03-02 16:19 UTC"},
-		"outage":          {"Outage in every region: openai gpt-5.1", ", antarctica", "`timeout`"},
-		"vantage_fault":   {"Vantage fault: eu-frankfurt-1", "vantage `eu-frankfurt-1` in 🇪🇺 europe", "socks5 proxy refused"},
-		"misconfigured":   {"Probe misconfigured: mistral mistral-large-latest", "not a revocation", "&lt;html&gt;", "&amp; more"},
-		"reminder":        {"Revocation still open after 3d 2h"},
-		"deprecation":     {"Retirement announced", "mistral mistral-large-2407", "they still answer"},
-		"retired":         {"Retired as announced: mistral mistral-large-2407"},
+		"widening_global":  {"Revocation widened to every region", "Widened from 3 regions to 4: +🇺🇸 us", "global: revoked in every region"},
+		"restoration":      {"Restored after 2h 14m", "restored after 2h 14m", "at its widest, global", "2026-03-02 14:05 UTC → 2026-03-02 16:19 UTC"},
+		"outage":           {"Outage in every region: openai gpt-5.1", ", antarctica", "`timeout`"},
+		"vantage_fault":    {"Vantage fault: eu-frankfurt-1", "vantage `eu-frankfurt-1` in 🇪🇺 europe", "socks5 proxy refused"},
+		"misconfigured":    {"Probe misconfigured: mistral mistral-large-latest", "not a revocation", "&lt;html&gt;", "&amp; more"},
+		"reminder":         {"Revocation still open after 3d 2h"},
+		"deprecation":      {"Retirement announced", "mistral mistral-large-2407", "they still answer"},
+		"retired":          {"Retired as announced: mistral mistral-large-2407"},
+		"withdrawn":        {"Retirement withdrawn by the vendor: mistral mistral-large-2407"},
+		"outage_recovered": {"Recovered after 47m: openai gpt-5.1"},
+		"large_opened": {"Revoked in 30 regions: anthropic", "claude-model-04 and 5 more models", "`claude-model-09` — the 30 regions above — `geo_blocked` — since", "Open the incident page",
+			"https://watch.example.org/incidents/inc-big", "🇮🇳 india", "claude-model-09"},
+		"large_updated": {"Revocation spread to 2 more models, widened to 30 regions, restored for 1 model", "Now also: anthropic claude-model-10, claude-model-11",
+			"Restored after 1h: anthropic claude-model-00", "restored after 1h", "new", "now 30 regions"},
+		"large_closed": {"Restored after 2h: anthropic", "incident page: `/incidents/inc-big` on the collector"},
 	}
 	for _, tt := range buildCases() {
 		t.Run(tt.name, func(t *testing.T) {
@@ -214,9 +230,9 @@ func TestBuildBoundsLongInput(t *testing.T) {
 		if bl.Text == nil {
 			continue
 		}
-		limit := maxSection
+		limit := MaxSection
 		if bl.Type == "header" {
-			limit = maxHeader
+			limit = MaxHeader
 		}
 		if n := utf8.RuneCountInString(bl.Text.Text); n > limit {
 			t.Errorf("%s block has %d chars, limit %d", bl.Type, n, limit)
@@ -225,8 +241,8 @@ func TestBuildBoundsLongInput(t *testing.T) {
 			t.Errorf("sample breaks out of its code block: %q", bl.Text.Text[:80])
 		}
 	}
-	if !strings.Contains(string(b), "…and 20 more") {
-		t.Error("details not bounded")
+	if !strings.Contains(string(b), "more models") {
+		t.Error("details not summarised")
 	}
 }
 

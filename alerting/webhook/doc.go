@@ -6,10 +6,19 @@
 // One request per event update. The body is the event exactly as the events API shows it
 // (model.Event marshalled: id, kind, condition, scope, incident_id, provider, model, vantage,
 // regions, started_at, ended_at (null while open), updated_at, signature, reason, sample,
-// evidence, changes) plus two top-level fields:
+// evidence, changes, and outcome once it has ended: restored, recovered or retired) plus these
+// top-level fields:
 //
-//	"phase": "opened" | "updated" | "closed" | "reminder"
-//	"seq":   the update's sequence number within the event (1 for opened)
+//	"phase":          the update's: "opened" | "updated" | "closed" | "reminder"
+//	"seq":            the update's sequence number within the event (1 for opened)
+//	"incident_phase": the notification's, for the incident: "opened" | "updated" | "closed"
+//	                  (its last event ended) | "reminder"
+//	"incident_url":   the incident page, server.public_url + incident_path (absent without
+//	                  server.public_url)
+//	"incident_path":  the incident page's path on the collector, "/incidents/<incident_id>"
+//
+// kind never changes: a revocation's closing has kind "revoked", phase "closed" and outcome
+// "restored".
 //
 // for example (abridged):
 //
@@ -21,7 +30,9 @@
 //
 //	Content-Type:            application/json
 //	User-Agent:              accesswatch
-//	X-Accesswatch-Event:     the event's kind (revoked, restored, outage, recovered, …)
+//	X-Accesswatch-Event:     the event's kind (revoked, outage, degraded, …; it never changes)
+//	X-Accesswatch-Phase:     the update's phase (opened, updated, closed, reminder)
+//	X-Accesswatch-Outcome:   how the event ended (restored, recovered, retired); closed only
 //	X-Accesswatch-Delivery:  "<event id>/<seq>", the same for every retry of one update:
 //	                         receivers drop a delivery they have already seen
 //	X-Accesswatch-Timestamp: Unix seconds when the request was made (only with a secret)
@@ -30,8 +41,10 @@
 // A 2xx answer is success. 429 and 5xx (and 408) are retried by the dispatcher, after
 // Retry-After when the receiver sends one (seconds or an HTTP date); any other status is
 // permanent. Each request is bounded by Options.Timeout (default 10s). A group's updates are
-// posted in order and the first failure stops the group; a retry posts the whole group again,
-// so receivers may see a delivery twice and should deduplicate on X-Accesswatch-Delivery.
+// posted in order and the first failure stops the group; the retry resumes at the update that
+// failed (the ones answered 2xx are recorded as sent), so a receiver gets each update once. A
+// request whose answer was lost (a timeout after the receiver took it) is posted again:
+// receivers should still deduplicate on X-Accesswatch-Delivery.
 //
 // # Verifying a request
 //

@@ -25,6 +25,8 @@ import (
 // Header names.
 const (
 	HeaderEvent     = "X-Accesswatch-Event"
+	HeaderPhase     = "X-Accesswatch-Phase"
+	HeaderOutcome   = "X-Accesswatch-Outcome"
 	HeaderDelivery  = "X-Accesswatch-Delivery"
 	HeaderTimestamp = "X-Accesswatch-Timestamp"
 	HeaderSignature = "X-Accesswatch-Signature"
@@ -32,17 +34,31 @@ const (
 	DefaultTimeout  = 10 * time.Second
 )
 
-// Payload is the request body: the event as the events API shows it, plus the update's phase
-// and sequence number.
+// Payload is the request body: the event as the events API shows it (with its outcome once it
+// has ended), plus the update's phase and sequence number and the incident's page.
 type Payload struct {
 	model.Event
 	Phase string `json:"phase"`
 	Seq   int    `json:"seq"`
+	// IncidentPhase is the phase of the notification this update is part of, for the
+	// incident: opened, updated (an event joined, changed or ended while others stay open),
+	// closed (the incident's last event ended) or reminder.
+	IncidentPhase string `json:"incident_phase"`
+	// IncidentURL is the incident page (server.public_url + IncidentPath); absent when no
+	// public URL is configured.
+	IncidentURL string `json:"incident_url,omitempty"`
+	// IncidentPath is the incident page's path on the collector: /incidents/{incident_id}.
+	IncidentPath string `json:"incident_path"`
 }
 
-// Body is the JSON body of one update.
-func Body(u model.EventUpdate) ([]byte, error) {
-	return json.Marshal(Payload{Event: u.Event, Phase: u.Phase, Seq: u.Seq})
+// Body is the JSON body of one update of a group.
+func Body(g notify.Group, u model.EventUpdate) ([]byte, error) {
+	path := g.Path
+	if path == "" {
+		path = notify.IncidentPath(g.IncidentID)
+	}
+	return json.Marshal(Payload{Event: u.Event, Phase: u.Phase, Seq: u.Seq,
+		IncidentPhase: g.Phase, IncidentURL: g.URL, IncidentPath: path})
 }
 
 // Sign returns the X-Accesswatch-Signature value of body sent at timestamp.
@@ -112,18 +128,20 @@ func New(o Options) (*Notifier, error) {
 // Name is the receiver's name.
 func (n *Notifier) Name() string { return n.name }
 
-// Notify posts the group's updates in order, stopping at the first failure. It never threads.
+// Notify posts the group's updates in order, stopping at the first failure, which it reports
+// as a notify.PartialError naming how many were delivered before it, so the dispatcher retries
+// only the rest and no update reaches the receiver twice. It never threads.
 func (n *Notifier) Notify(ctx context.Context, g notify.Group, _ string) (string, error) {
-	for _, u := range g.Updates {
-		if err := n.post(ctx, u); err != nil {
-			return "", err
+	for i, u := range g.Updates {
+		if err := n.post(ctx, g, u); err != nil {
+			return "", notify.Partial(i, err)
 		}
 	}
 	return "", nil
 }
 
-func (n *Notifier) post(ctx context.Context, u model.EventUpdate) error {
-	body, err := Body(u)
+func (n *Notifier) post(ctx context.Context, g notify.Group, u model.EventUpdate) error {
+	body, err := Body(g, u)
 	if err != nil {
 		return notify.Permanent(fmt.Errorf("webhook %s: encode %s: %w", n.name, notify.UpdateKey(u), err))
 	}
@@ -136,6 +154,10 @@ func (n *Notifier) post(ctx context.Context, u model.EventUpdate) error {
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", UserAgent)
 	req.Header.Set(HeaderEvent, u.Event.Kind)
+	req.Header.Set(HeaderPhase, u.Phase)
+	if u.Event.Outcome != "" {
+		req.Header.Set(HeaderOutcome, u.Event.Outcome)
+	}
 	req.Header.Set(HeaderDelivery, notify.UpdateKey(u))
 	if len(n.secret) > 0 {
 		ts := strconv.FormatInt(n.now().Unix(), 10)

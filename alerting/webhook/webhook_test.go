@@ -44,14 +44,16 @@ func closed() model.EventUpdate {
 	u := opened()
 	end := t0.Add(2*time.Hour + 14*time.Minute)
 	u.Phase, u.Seq = model.PhaseClosed, 3
-	u.Event.Kind, u.Event.EndedAt, u.Event.UpdatedAt = model.EventRestored, &end, end
+	u.Event.Outcome, u.Event.EndedAt, u.Event.UpdatedAt = model.EventRestored, &end, end
 	return u
 }
 
 func TestBodyGolden(t *testing.T) {
 	for name, u := range map[string]model.EventUpdate{"opened": opened(), "closed": closed()} {
 		t.Run(name, func(t *testing.T) {
-			got, err := Body(u)
+			g := notify.Group{IncidentID: "inc-2026", Phase: u.Phase, Updates: []model.EventUpdate{u},
+				URL: "https://watch.example.org/incidents/inc-2026", Path: "/incidents/inc-2026"}
+			got, err := Body(g, u)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -160,7 +162,7 @@ func TestSignedDelivery(t *testing.T) {
 	h := rc.headers[1]
 	want := map[string]string{
 		"Content-Type": "application/json", "User-Agent": "accesswatch",
-		HeaderEvent: "restored", HeaderDelivery: "ev-fable/3", HeaderTimestamp: strconv.FormatInt(t0.Unix(), 10),
+		HeaderEvent: "revoked", HeaderPhase: "closed", HeaderOutcome: "restored", HeaderDelivery: "ev-fable/3", HeaderTimestamp: strconv.FormatInt(t0.Unix(), 10),
 	}
 	for k, v := range want {
 		if got := h.Get(k); got != v {

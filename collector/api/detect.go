@@ -138,17 +138,28 @@ type eventView struct {
 	VendorClaims    []model.Claim `json:"vendor_claims,omitempty"`
 }
 
-// eventKinds are the kinds the events route accepts as a filter.
+// eventKinds are the kinds the events route accepts as a filter: the kinds an event opens as
+// (and keeps), and the outcomes, which as a kind select the ended events with that outcome
+// (kind=restored: the revocations that ended).
 func eventKinds() []string {
 	return []string{model.EventRevoked, model.EventRestored, model.EventOutage, model.EventDegraded,
 		model.EventRecovered, model.EventVantageFault, model.EventMisconfigured,
 		model.EventDeprecation, model.EventRetired}
 }
 
+// eventOutcomes are how an event ends.
+func eventOutcomes() []string {
+	return []string{model.EventRestored, model.EventRecovered, model.EventRetired}
+}
+
 // parseEventFilter reads the events route's parameters:
 //
 //	provider, model, region, incident   exact match (region: any of the event's regions)
-//	kind                                one of the event kinds
+//	kind                                the kind an event opened as and keeps (revoked, outage,
+//	                                    degraded, vantage_fault, misconfigured, deprecation), or an
+//	                                    outcome (restored, recovered, retired): the events that
+//	                                    ended so
+//	outcome                             restored, recovered or retired: ended events that ended so
 //	open                                true or false
 //	since                               as for results: events open, or ended at or after it
 //	limit                               1 to store.MaxLimit; default store.DefaultLimit
@@ -157,7 +168,7 @@ func eventKinds() []string {
 func parseEventFilter(q url.Values, now time.Time) (store.EventFilter, error) {
 	f := store.EventFilter{Limit: store.DefaultLimit}
 	strs := map[string]*string{"provider": &f.Provider, "model": &f.Model, "region": &f.Region,
-		"kind": &f.Kind, "incident": &f.IncidentID}
+		"kind": &f.Kind, "outcome": &f.Outcome, "incident": &f.IncidentID}
 	err := eachParam(q, func(k, v string) error {
 		var err error
 		switch k {
@@ -181,6 +192,9 @@ func parseEventFilter(q url.Values, now time.Time) (store.EventFilter, error) {
 	}
 	if f.Kind != "" && !slices.Contains(eventKinds(), f.Kind) {
 		return f, fmt.Errorf("kind: unknown kind %q", f.Kind)
+	}
+	if f.Outcome != "" && !slices.Contains(eventOutcomes(), f.Outcome) {
+		return f, fmt.Errorf("outcome: want restored, recovered or retired, got %q", f.Outcome)
 	}
 	return f, nil
 }

@@ -51,18 +51,21 @@ func eventDataset() []model.Event {
 		}
 		return e
 	}
-	e1 := mk("e1", model.EventRestored, model.EventRevoked, model.ScopeGlobal, "anthropic", "inc1",
+	e1 := mk("e1", model.EventRevoked, model.EventRevoked, model.ScopeGlobal, "anthropic", "inc1",
 		-2*time.Hour, ptime(-30*time.Minute), "in", "au", "de", "us")
+	e1.Outcome = model.EventRestored
 	e1.Changes = []model.EventChange{
 		{At: now.Add(-2 * time.Hour), Kind: model.EventRevoked, Scope: model.ScopeRegional, Regions: []string{"in", "au", "de"}},
 		{At: now.Add(-time.Hour), Kind: model.EventRevoked, Scope: model.ScopeGlobal, Regions: []string{"in", "au", "de", "us"}},
 	}
+	e2 := mk("e2", model.EventOutage, model.EventOutage, model.ScopeGlobal, "openai", "inc2", -3*time.Hour, ptime(-150*time.Minute), "in", "us")
+	e2.Outcome = model.EventRecovered
 	e3 := mk("e3", model.EventVantageFault, model.EventVantageFault, model.ScopeVantage, "", "inc3", -10*time.Minute, nil)
 	e3.Vantage, e3.Reason = "in-1", "control unreachable"
 	return []model.Event{
 		mk("e0", model.EventRevoked, model.EventRevoked, model.ScopeRegional, "anthropic", "inc1", -time.Hour, nil, "in", "au"),
 		e1,
-		mk("e2", model.EventRecovered, model.EventOutage, model.ScopeGlobal, "openai", "inc2", -3*time.Hour, ptime(-150*time.Minute), "in", "us"),
+		e2,
 		e3, // no regions: shown as []
 	}
 }
@@ -152,6 +155,12 @@ func TestEvents(t *testing.T) {
 		{"model", "model=openai-m", []string{"e2"}},
 		{"region", "region=au", []string{"e0", "e1"}},
 		{"kind", "kind=vantage_fault", []string{"e3"}},
+		{"kind is kept once ended", "kind=revoked", []string{"e0", "e1"}},
+		{"an ended outage is an outage", "kind=outage", []string{"e2"}},
+		{"kind restored: ended revocations", "kind=restored", []string{"e1"}},
+		{"kind recovered", "kind=recovered", []string{"e2"}},
+		{"outcome", "outcome=restored", []string{"e1"}},
+		{"kind and outcome", "kind=outage&outcome=recovered", []string{"e2"}},
 		{"open", "open=true", []string{"e3", "e0"}},
 		{"ended", "open=false", []string{"e1", "e2"}},
 		{"relative since", "since=1h", []string{"e3", "e0", "e1"}},
@@ -217,6 +226,7 @@ func TestDetectionRoutesBadParams(t *testing.T) {
 		{"/api/v1/events?open=yes", `open: want true or false, got "yes"`},
 		{"/api/v1/events?open=1", `open: want true or false, got "1"`},
 		{"/api/v1/events?kind=blocked", `kind: unknown kind "blocked"`},
+		{"/api/v1/events?outcome=revoked", `outcome: want restored, recovered or retired, got "revoked"`},
 		{"/api/v1/events?since=x", `since: want RFC 3339 time or a duration like 15m, got "x"`},
 		{"/api/v1/events?limit=0", `limit: want an integer from 1 to 10000, got "0"`},
 		{"/api/v1/events?until=1h", `unknown parameter "until"`},
@@ -254,7 +264,7 @@ func TestEventFilterPassedToSource(t *testing.T) {
 	src := &recordingEvents{}
 	e := newEnv(t, func(o *Options) { o.Events = src })
 	r := e.do(t, nil, "GET", "/api/v1/events?provider=p&model=m&region=r&kind=outage&open=false"+
-		"&incident=i&since=15m&limit=7", nil)
+		"&incident=i&since=15m&limit=7&outcome=recovered", nil)
 	if r.status != 200 {
 		t.Fatalf("status = %d; %s", r.status, r.body)
 	}
@@ -264,7 +274,7 @@ func TestEventFilterPassedToSource(t *testing.T) {
 		t.Errorf("open/since = %v/%v", got.Open, got.Since)
 	}
 	got.Open, got.Since = nil, time.Time{}
-	want := store.EventFilter{Provider: "p", Model: "m", Region: "r", Kind: "outage", IncidentID: "i", Limit: 7}
+	want := store.EventFilter{Provider: "p", Model: "m", Region: "r", Kind: "outage", Outcome: "recovered", IncidentID: "i", Limit: 7}
 	if got != want {
 		t.Errorf("filter = %+v, want %+v", got, want)
 	}

@@ -20,7 +20,7 @@ func Columns() []string {
 	return []string{"time", "received_at", "vantage", "region", "country", "egress_ip", "egress_asn",
 		"provider", "model", "check", "method", "url", "http_status", "class", "layer", "access",
 		"signature", "failure", "request_id", "edge_colo", "edge_region", "remote_ip", "tls_version",
-		"cert_sha256", "total_ms", "excerpt", "result_id"}
+		"cert_sha256", "total_ms", "excerpt", "result_id", "ended_at"}
 }
 
 // row fills rec (of len(Columns())) with r's values.
@@ -47,6 +47,7 @@ func row(rec []string, r *model.Result) {
 	rec[19], rec[20], rec[21], rec[22], rec[23] = r.EdgeColo, r.EdgeRegion, r.RemoteIP, r.TLSVersion, r.CertSHA256
 	rec[24] = strconv.FormatFloat(r.Timings.TotalMs, 'f', -1, 64)
 	rec[25], rec[26] = r.Excerpt, r.ID
+	rec[27] = ts(r.EndedAt) // when the answer or failure came; time is when the request started
 }
 
 // WriteCSV writes the header and then one row per result that next yields. next is

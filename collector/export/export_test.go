@@ -34,6 +34,7 @@ func sample(i int) model.Result {
 	}
 	if i%2 == 1 {
 		r.ReceivedAt = tm.Add(1500 * time.Millisecond)
+		r.EndedAt = tm.Add(41250 * time.Microsecond)
 		r.HTTPStatus = 403
 		r.Classification = model.Classification{Layer: model.LayerAPI, Class: model.ClassGeoBlocked,
 			Access: model.AccessRevoked, Signature: "anthropic/403/forbidden_region", Failure: "http_403"}
@@ -114,12 +115,13 @@ func TestCSVRoundTrip(t *testing.T) {
 		"time": "2026-03-01T12:00:01Z", "received_at": "2026-03-01T12:00:02.5Z", "excerpt": full.Excerpt,
 		"egress_asn": "64500", "http_status": "403", "total_ms": "41.25", "result_id": full.ID,
 		"signature": "anthropic/403/forbidden_region", "request_id": "req_011CX", "edge_colo": "BOM",
+		"ended_at": "2026-03-01T12:00:01.04125Z",
 	} {
 		if got := col(recs[2], name); got != want {
 			t.Errorf("column %s = %q, want %q", name, got, want)
 		}
 	}
-	for _, name := range []string{"received_at", "egress_asn", "http_status", "request_id"} {
+	for _, name := range []string{"received_at", "egress_asn", "http_status", "request_id", "ended_at"} {
 		if got := col(recs[1], name); got != "" {
 			t.Errorf("sparse result: column %s = %q, want empty", name, got)
 		}

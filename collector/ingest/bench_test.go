@@ -44,7 +44,15 @@ func benchmarkIngest(b *testing.B, agents, clientsPerAgent int) {
 		conf = append(conf, Agent{ID: fmt.Sprintf("bench-%d", i), Tokens: []string{fmt.Sprintf("bench-token-%d", i)}})
 	}
 	var fresh atomic.Int64
-	h, err := New(Options{Agents: conf, Sink: st, OnFresh: func(_ string, rs []model.Result) { fresh.Add(int64(len(rs))) }})
+	o := Options{Agents: conf, Sink: st, OnFresh: func(_ string, rs []model.Result) { fresh.Add(int64(len(rs))) }}
+	vs, models := ingestload.Fleet()
+	for _, v := range vs {
+		o.Vantages = append(o.Vantages, Vantage(v))
+	}
+	for p, ms := range models {
+		o.Watch = append(o.Watch, Watched{Provider: p, Models: ms})
+	}
+	h, err := New(o)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -58,7 +66,7 @@ func benchmarkIngest(b *testing.B, agents, clientsPerAgent int) {
 		if i < b.N%agents {
 			n++
 		}
-		if bodies[i], err = ingestload.Bodies(a.ID, batch, n*batch, time.Now()); err != nil {
+		if bodies[i], err = ingestload.Bodies(a.ID, batch, n*batch, time.Now().Add(-time.Duration(n*batch)*time.Millisecond)); err != nil {
 			b.Fatal(err)
 		}
 	}

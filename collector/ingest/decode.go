@@ -198,9 +198,10 @@ func classSet() map[model.Class]bool {
 	return m
 }
 
-// validateResult checks what the collector needs to store, key and aggregate a result.
-// The error names the field, as results[i].field.
-func validateResult(i int, r *model.Result, agent *agentConf, classes map[model.Class]bool) error {
+// validateResult checks what the collector needs to store, key and aggregate a result, and
+// that its vantage, region and country are the configuration's. The error names the field,
+// as results[i].field.
+func validateResult(i int, r *model.Result, agent *agentConf, classes map[model.Class]bool, tr *trust) error {
 	field := func(name, format string, args ...any) error {
 		return fmt.Errorf("results[%d].%s: "+format, append([]any{i, name}, args...)...)
 	}
@@ -221,6 +222,11 @@ func validateResult(i int, r *model.Result, agent *agentConf, classes map[model.
 		return &vantageError{field("vantage", "%s is not a vantage of agent %q", quoteKey(r.Vantage), agent.id)}
 	case r.Region == "":
 		return field("region", "required")
+	}
+	if err := tr.identity(i, r, field); err != nil {
+		return err
+	}
+	switch {
 	case r.Check == "":
 		return field("check", "required")
 	case !classes[r.Class]:

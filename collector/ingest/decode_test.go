@@ -126,8 +126,9 @@ func FuzzServeHTTP(f *testing.F) {
 				t.Fatalf("accepted a batch that does not decode as valid: %v", err)
 			}
 			auth, _ := newAuthTable(testAgents())
+			tr, _ := newTrust(testVantages(), testWatch(), 0, 0)
 			for i := range b.Results {
-				if err := validateResult(i, &b.Results[i], &auth.agents[0], classSet()); err != nil {
+				if err := validateResult(i, &b.Results[i], &auth.agents[0], classSet(), tr); err != nil {
 					t.Fatalf("accepted an invalid result: %v", err)
 				}
 			}

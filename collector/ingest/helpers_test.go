@@ -38,6 +38,17 @@ func testAgents() []Agent {
 	}
 }
 
+// testVantages are the collector's configured vantages: region "in" (country IN) for in-1…in-3,
+// "au" (AU) for au-1.
+func testVantages() []Vantage {
+	return []Vantage{{"in-1", "in", "IN"}, {"in-2", "in", "IN"}, {"in-3", "in", "IN"}, {"au-1", "au", "AU"}}
+}
+
+// testWatch is the collector's watch list.
+func testWatch() []Watched {
+	return []Watched{{Provider: "anthropic", Models: []string{"claude-x", "claude-y"}}, {Provider: "openai", Models: []string{"gpt-x"}}}
+}
+
 // env is a handler over a real store in a temp dir, served on loopback.
 type env struct {
 	h     *Handler
@@ -60,8 +71,10 @@ func newEnv(t *testing.T, mutate func(*Options)) *env {
 	t.Cleanup(func() { _ = st.Close() })
 	e := &env{st: st, logs: &bytes.Buffer{}, fresh: make(map[string][]string)}
 	o := Options{
-		Agents: testAgents(),
-		Sink:   st,
+		Agents:   testAgents(),
+		Sink:     st,
+		Vantages: testVantages(),
+		Watch:    testWatch(),
 		OnFresh: func(agent string, rs []model.Result) {
 			e.mu.Lock()
 			defer e.mu.Unlock()

@@ -4,6 +4,21 @@
 // idempotently by result id and hands only the results stored for the first time on to
 // detection, metrics and time-series writers. Every answer is JSON.
 //
+// The collector's configuration, not the agent, is the authority on what a result is:
+//   - its vantage must be one the agent may report for and one the collector knows, and its
+//     region and country must be that vantage's in the collector's configuration (an omitted
+//     country is filled in). A mismatch is two configurations disagreeing, so the whole batch
+//     is refused with 400 naming the field (results[3].region: "us" is not vantage
+//     "in-1"'s region "india") and nothing of it is stored;
+//   - its provider and model must be in the watch list, its check one agents run, and its time
+//     (and ended_at) within [now − MaxAge, now + MaxSkew]. Such a result can never become
+//     acceptable by sending it again, and one of them must not hold back an agent's spool, so
+//     it alone is refused: the batch is answered 200 with "refused" (their count) and
+//     "refusal" (the first reason), and they are counted by Refusal, never by name.
+//
+// So everything stored, detected, rolled up, exported as a label or shown in the status is a
+// (provider, model, region, vantage) combination the configuration names.
+//
 // The subpackage ingestload is a load generator for the push endpoint.
 package ingest
 
@@ -41,10 +56,21 @@ type Sink interface {
 	Insert(ctx context.Context, rs []model.Result) ([]model.Result, error)
 }
 
-// Options configures a Handler. Agents and Sink are required.
+// Options configures a Handler. Agents and Sink are required; Vantages and Watch are what
+// the collector takes of a push (a result from a vantage not listed is refused with 400, one
+// of a provider or model not watched is dropped and counted).
 type Options struct {
 	Agents []Agent
 	Sink   Sink
+	// Vantages are the configured vantages: a result's region must be its vantage's, and its
+	// country too (an omitted country is filled in). A mismatch answers 400 naming the field.
+	Vantages []Vantage
+	// Watch is the watch list: results of other providers or models, or of a check agents do
+	// not run, are refused one by one (the batch is still answered 200, with their count).
+	Watch []Watched
+	// MaxAge and MaxSkew bound result times to [now − MaxAge, now + MaxSkew] (defaults 24h and
+	// 5m); results outside are refused one by one like unwatched models.
+	MaxAge, MaxSkew time.Duration
 	// OnFresh receives the results of a batch that were stored for the first time (with
 	// ReceivedAt set), after the insert succeeded and before the agent is answered. Calls
 	// for one agent are never concurrent and come in the order the batches were stored.
@@ -66,6 +92,7 @@ type Handler struct {
 	now        func() time.Time
 	log        *slog.Logger
 	classes    map[model.Class]bool
+	trust      *trust
 
 	auth atomic.Pointer[authTable]
 
@@ -102,6 +129,10 @@ func New(o Options) (*Handler, error) {
 	}
 	if h.log == nil {
 		h.log = slog.New(slog.DiscardHandler)
+	}
+	var err error
+	if h.trust, err = newTrust(o.Vantages, o.Watch, o.MaxAge, o.MaxSkew); err != nil {
+		return nil, err
 	}
 	if err := h.SetAgents(o.Agents); err != nil {
 		return nil, err
@@ -210,7 +241,7 @@ func (h *Handler) serveAgent(w http.ResponseWriter, r *http.Request, agent *agen
 		return http.StatusBadRequest, ReasonBadRequest, errors.New("sent_at: required")
 	}
 	for i := range batch.Results {
-		if err := validateResult(i, &batch.Results[i], agent, h.classes); err != nil {
+		if err := validateResult(i, &batch.Results[i], agent, h.classes, h.trust); err != nil {
 			var ve *vantageError
 			if errors.As(err, &ve) {
 				return http.StatusBadRequest, ReasonVantage, err
@@ -219,12 +250,25 @@ func (h *Handler) serveAgent(w http.ResponseWriter, r *http.Request, agent *agen
 		}
 	}
 	now := h.now()
+	// Only what the configuration names goes on: what is stored, detected, rolled up and
+	// exported as a metric label is bounded by the config, never by what agents send.
+	var refused map[Refusal]int
+	var refusal string
+	kept := batch.Results[:0]
 	for i := range batch.Results {
+		if why, msg := h.trust.refuse(i, &batch.Results[i], now); why != "" {
+			if refused == nil {
+				refused, refusal = make(map[Refusal]int), msg
+			}
+			refused[why]++
+			continue
+		}
 		batch.Results[i].ReceivedAt = now
+		kept = append(kept, batch.Results[i])
 	}
 	offset := now.Sub(batch.SentAt)
 
-	fresh, err := h.store(r.Context(), agent.id, st, batch.Results)
+	fresh, err := h.store(r.Context(), agent.id, st, kept)
 	if err != nil {
 		if errors.Is(err, store.ErrInvalid) {
 			return http.StatusBadRequest, ReasonBadRequest, err
@@ -233,12 +277,17 @@ func (h *Handler) serveAgent(w http.ResponseWriter, r *http.Request, agent *agen
 	}
 	resp := push.Response{
 		Accepted:      fresh,
-		Duplicates:    len(batch.Results) - fresh,
+		Duplicates:    len(kept) - fresh,
+		Refused:       len(batch.Results) - len(kept),
+		Refusal:       bounded(refusal),
 		ClockOffsetMs: float64(offset) / float64(time.Millisecond),
 	}
-	st.accept(resp, now, offset)
+	if st.accept(resp, refused, now, offset) {
+		h.log.Warn("ingest: results refused: not in the collector's configuration or outside its time window",
+			"agent", agent.id, "refused", resp.Refused, "first", resp.Refusal)
+	}
 	h.log.Debug("ingest: batch stored", "agent", agent.id, "accepted", resp.Accepted,
-		"duplicates", resp.Duplicates, "clock_offset", offset)
+		"duplicates", resp.Duplicates, "refused", resp.Refused, "clock_offset", offset)
 	writeJSON(w, http.StatusOK, resp)
 	return 0, "", nil
 }

@@ -40,6 +40,9 @@ type AgentStats struct {
 	Duplicates uint64            // results already stored (replays)
 	Rejected   map[Reason]uint64 // refused batches by reason; every Reason is present
 	LastSeen   time.Time         // when the last batch was accepted; zero if none
+	// Refused counts results of accepted batches that were dropped, by why; every Refusal is
+	// present.
+	Refused map[Refusal]uint64
 	// ClockOffset is the collector's receive time minus the agent's sent_at, of the
 	// last accepted batch: how far the agent's clock is behind (positive), network delay
 	// included.
@@ -49,26 +52,42 @@ type AgentStats struct {
 type agentState struct {
 	order sync.Mutex // held across Insert and OnFresh: one batch of the agent at a time
 
-	mu sync.Mutex
-	s  AgentStats
+	mu         sync.Mutex
+	s          AgentStats
+	refusedLog time.Time // when refusals were last logged
 }
 
+// refusalLogEvery bounds the log lines about refused results to one per agent this often.
+const refusalLogEvery = time.Minute
+
 func newAgentState() *agentState {
-	st := &agentState{s: AgentStats{Rejected: make(map[Reason]uint64)}}
+	st := &agentState{s: AgentStats{Rejected: make(map[Reason]uint64), Refused: make(map[Refusal]uint64)}}
 	for _, r := range Reasons() {
 		st.s.Rejected[r] = 0
+	}
+	for _, r := range Refusals() {
+		st.s.Refused[r] = 0
 	}
 	return st
 }
 
-func (st *agentState) accept(resp push.Response, now time.Time, offset time.Duration) {
+// accept counts an accepted batch; it reports whether its refusals are due a log line.
+func (st *agentState) accept(resp push.Response, refused map[Refusal]int, now time.Time, offset time.Duration) bool {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	st.s.Batches++
 	st.s.Accepted += uint64(resp.Accepted)
 	st.s.Duplicates += uint64(resp.Duplicates)
+	for r, n := range refused {
+		st.s.Refused[r] += uint64(n)
+	}
 	st.s.LastSeen = now
 	st.s.ClockOffset = offset
+	if len(refused) == 0 || (!st.refusedLog.IsZero() && now.Sub(st.refusedLog) < refusalLogEvery) {
+		return false
+	}
+	st.refusedLog = now
+	return true
 }
 
 func (st *agentState) reject(r Reason) {
@@ -82,6 +101,7 @@ func (st *agentState) snapshot() AgentStats {
 	defer st.mu.Unlock()
 	s := st.s
 	s.Rejected = maps.Clone(st.s.Rejected)
+	s.Refused = maps.Clone(st.s.Refused)
 	return s
 }
 

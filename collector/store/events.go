@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -13,8 +14,11 @@ import (
 )
 
 // EventFilter selects events. Empty fields match everything; string fields match exactly.
+// Kind is the kind an event opened as (and keeps); restored, recovered and retired, which are
+// outcomes, select the ended events with that Outcome.
 type EventFilter struct {
 	Provider, Model, Kind string
+	Outcome               string // how the event ended: restored, recovered, retired
 	Region                string // matches an event whose Regions contain it
 	Open                  *bool  // true: only open events; false: only ended ones
 	// Since keeps the events active at or after it: open, or ended at or after Since.
@@ -63,6 +67,10 @@ func (s *Store) UpsertEvents(ctx context.Context, es []model.Event) error {
 		if err := validateEvent(&es[i]); err != nil {
 			return fmt.Errorf("store: event %d (id %q): %w", i, es[i].ID, err)
 		}
+		if IsOutcome(es[i].Kind) { // an event of the old meaning: store it as the contract reads
+			es = slices.Clone(es)
+			es[i] = normalizeEvent(es[i])
+		}
 		doc, err := json.Marshal(&es[i])
 		if err != nil {
 			return fmt.Errorf("store: encode event %q: %w", es[i].ID, err)
@@ -91,14 +99,15 @@ func upsertEvent(ctx context.Context, tx *sql.Tx, e *model.Event, doc []byte) er
 		ended = nanos(*e.EndedAt)
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO events (id, incident_id, kind, condition, scope,
-		provider, model, vantage, started_at, ended_at, updated_at, doc)
-		VALUES (?,?,?,?,?,?,?,?,?,?,?,?)
+		provider, model, vantage, started_at, ended_at, updated_at, outcome, doc)
+		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)
 		ON CONFLICT (id) DO UPDATE SET incident_id = excluded.incident_id, kind = excluded.kind,
 			condition = excluded.condition, scope = excluded.scope, provider = excluded.provider,
 			model = excluded.model, vantage = excluded.vantage, started_at = excluded.started_at,
-			ended_at = excluded.ended_at, updated_at = excluded.updated_at, doc = excluded.doc`,
+			ended_at = excluded.ended_at, updated_at = excluded.updated_at, outcome = excluded.outcome,
+			doc = excluded.doc`,
 		e.ID, e.IncidentID, e.Kind, e.Condition, e.Scope, e.Provider, e.Model, e.Vantage,
-		nanos(e.StartedAt), ended, nanos(e.UpdatedAt), doc); err != nil {
+		nanos(e.StartedAt), ended, nanos(e.UpdatedAt), e.Outcome, doc); err != nil {
 		return err
 	}
 	if _, err := tx.ExecContext(ctx, `DELETE FROM event_regions WHERE event_id = ?`, e.ID); err != nil {
@@ -120,7 +129,42 @@ func (s *Store) Events(ctx context.Context, f EventFilter) ([]model.Event, error
 	}
 	where, args := f.where()
 	q := `SELECT doc FROM events` + where + ` ORDER BY started_at DESC, id DESC LIMIT ?`
-	return queryDocs[model.Event](ctx, s.db, "events", q, append(args, clampLimit(f.Limit))...)
+	es, err := queryDocs[model.Event](ctx, s.db, "events", q, append(args, clampLimit(f.Limit))...)
+	for i := range es {
+		es[i] = normalizeEvent(es[i])
+	}
+	return es, err
+}
+
+// IsOutcome reports whether k names how an event ended (restored, recovered, retired) rather
+// than a kind.
+func IsOutcome(k string) bool {
+	return k == model.EventRestored || k == model.EventRecovered || k == model.EventRetired
+}
+
+// normalizeEvent reads an event of the old meaning (closed with its kind rewritten to its
+// outcome) as the contract says: Kind the kind it opened as, Outcome how it ended.
+func normalizeEvent(e model.Event) model.Event {
+	if !IsOutcome(e.Kind) {
+		return e
+	}
+	e.Outcome = e.Kind
+	switch {
+	case e.Condition != "" && !IsOutcome(e.Condition):
+		e.Kind = e.Condition
+	case e.Outcome == model.EventRestored:
+		e.Kind = model.EventRevoked
+	case e.Outcome == model.EventRetired:
+		e.Kind = model.EventDeprecation
+	case e.Vantage != "":
+		e.Kind = model.EventVantageFault
+	case e.Scope == model.ScopeRegional:
+		e.Kind = model.EventDegraded
+	default:
+		e.Kind = model.EventOutage
+	}
+	e.Condition = e.Kind
+	return e
 }
 
 // Event returns the event with the given id, and false when there is none.
@@ -132,7 +176,7 @@ func (s *Store) Event(ctx context.Context, id string) (model.Event, bool, error)
 	if err != nil || len(es) == 0 {
 		return model.Event{}, false, err
 	}
-	return es[0], true, nil
+	return normalizeEvent(es[0]), true, nil
 }
 
 // where builds the WHERE clause; values are always bound, never spliced.
@@ -147,7 +191,12 @@ func (f *EventFilter) where() (string, []any) {
 	}
 	eq("provider", f.Provider)
 	eq("model", f.Model)
-	eq("kind", f.Kind)
+	if IsOutcome(f.Kind) { // "kind=restored": the closing of the events it follows
+		eq("outcome", f.Kind)
+	} else {
+		eq("kind", f.Kind)
+	}
+	eq("outcome", f.Outcome)
 	eq("incident_id", f.IncidentID)
 	if f.Region != "" {
 		conds = append(conds, "id IN (SELECT event_id FROM event_regions WHERE region = ?)")

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
@@ -20,7 +21,7 @@ func at(d time.Duration) *time.Time {
 // fullEvent returns an Event with every field set.
 func fullEvent(id string) model.Event {
 	return model.Event{
-		ID: id, Kind: model.EventRestored, Condition: model.EventRevoked, Scope: model.ScopeRegional,
+		ID: id, Kind: model.EventRevoked, Condition: model.EventRevoked, Outcome: model.EventRestored, Scope: model.ScopeRegional,
 		IncidentID: "inc-1", Provider: "anthropic", Model: "claude-x", Vantage: "in-mum-1",
 		Regions:   []string{"in", "au"},
 		StartedAt: base.Add(-2 * time.Hour), EndedAt: at(-time.Hour), UpdatedAt: base.Add(-time.Hour),
@@ -102,7 +103,7 @@ func TestUpsertEventUpdatesRegions(t *testing.T) {
 		t.Errorf("regions after widening = %v", got)
 	}
 	ended := e
-	ended.Kind, ended.EndedAt, ended.Regions = model.EventRestored, at(0), []string{"us"}
+	ended.Outcome, ended.EndedAt, ended.Regions = model.EventRestored, at(0), []string{"us"}
 	other := fullEvent("e2") // an unrelated event in the same call keeps its own regions
 	mustUpsert(t, s, ended, other)
 	if got := regionRows(t, s, "e1"); !slices.Equal(got, []string{"us"}) {
@@ -112,7 +113,7 @@ func TestUpsertEventUpdatesRegions(t *testing.T) {
 		t.Errorf("region in matches %v, want only e2", eventIDs(got))
 	}
 	got, ok, err := s.Event(ctx, "e1")
-	if err != nil || !ok || got.Kind != model.EventRestored || got.EndedAt == nil || got.Scope != model.ScopeGlobal {
+	if err != nil || !ok || got.Kind != model.EventRevoked || got.Outcome != model.EventRestored || got.EndedAt == nil || got.Scope != model.ScopeGlobal {
 		t.Errorf("Event after update = %+v, %v, %v", got, ok, err)
 	}
 	var n int
@@ -127,17 +128,17 @@ func TestUpsertEventUpdatesRegions(t *testing.T) {
 
 // eventDataset: four events; "newest started first" orders them e3, e0, e1, e2.
 func eventDataset() []model.Event {
-	mk := func(id, kind, cond, provider, mdl, incident string, started time.Duration, ended *time.Time, regions ...string) model.Event {
+	mk := func(id, kind, outcome, provider, mdl, incident string, started time.Duration, ended *time.Time, regions ...string) model.Event {
 		e := fullEvent(id)
-		e.Kind, e.Condition, e.Provider, e.Model, e.IncidentID = kind, cond, provider, mdl, incident
+		e.Kind, e.Condition, e.Outcome, e.Provider, e.Model, e.IncidentID = kind, kind, outcome, provider, mdl, incident
 		e.StartedAt, e.EndedAt, e.Regions = base.Add(started), ended, regions
 		return e
 	}
 	return []model.Event{
-		mk("e0", model.EventRevoked, model.EventRevoked, "anthropic", "claude-x", "inc1", -time.Hour, nil, "in", "au"),
-		mk("e1", model.EventRestored, model.EventRevoked, "anthropic", "claude-y", "inc1", -2*time.Hour, at(-30*time.Minute), "in"),
-		mk("e2", model.EventRecovered, model.EventOutage, "openai", "gpt-x", "inc2", -3*time.Hour, at(-150*time.Minute), "in", "au", "de", "us"),
-		mk("e3", model.EventVantageFault, model.EventVantageFault, "", "", "inc3", -10*time.Minute, nil, "in"),
+		mk("e0", model.EventRevoked, "", "anthropic", "claude-x", "inc1", -time.Hour, nil, "in", "au"),
+		mk("e1", model.EventRevoked, model.EventRestored, "anthropic", "claude-y", "inc1", -2*time.Hour, at(-30*time.Minute), "in"),
+		mk("e2", model.EventOutage, model.EventRecovered, "openai", "gpt-x", "inc2", -3*time.Hour, at(-150*time.Minute), "in", "au", "de", "us"),
+		mk("e3", model.EventVantageFault, "", "", "", "inc3", -10*time.Minute, nil, "in"),
 	}
 }
 
@@ -155,7 +156,12 @@ func TestEventFilters(t *testing.T) {
 		{"provider and model", EventFilter{Provider: "anthropic", Model: "claude-y"}, []string{"e1"}},
 		{"region is any of the event's", EventFilter{Region: "au"}, []string{"e0", "e2"}},
 		{"region only in one", EventFilter{Region: "us"}, []string{"e2"}},
-		{"kind", EventFilter{Kind: model.EventRestored}, []string{"e1"}},
+		{"kind is the opening kind, open or ended", EventFilter{Kind: model.EventRevoked}, []string{"e0", "e1"}},
+		{"kind outage", EventFilter{Kind: model.EventOutage}, []string{"e2"}},
+		{"kind restored: the closed revocations", EventFilter{Kind: model.EventRestored}, []string{"e1"}},
+		{"kind recovered: the closed others", EventFilter{Kind: model.EventRecovered}, []string{"e2"}},
+		{"outcome", EventFilter{Outcome: model.EventRecovered}, []string{"e2"}},
+		{"kind and outcome", EventFilter{Kind: model.EventRevoked, Outcome: model.EventRestored}, []string{"e1"}},
 		{"open", EventFilter{Open: &yes}, []string{"e3", "e0"}},
 		{"ended", EventFilter{Open: &no}, []string{"e1", "e2"}},
 		{"since keeps open and recently ended", EventFilter{Since: base.Add(-time.Hour)}, []string{"e3", "e0", "e1"}},
@@ -305,5 +311,89 @@ func TestDetectionMethodsOnClosedStore(t *testing.T) {
 		if !errors.Is(err, ErrClosed) {
 			t.Errorf("%s after Close = %v, want ErrClosed", name, err)
 		}
+	}
+}
+
+// TestMigrateOldClosedEvents: a store written when closing rewrote an event's kind to its
+// outcome (restored, recovered, retired) reads, after migration 4, as the contract says: the
+// kind it opened as, and the outcome; filters by kind and by outcome find them.
+func TestMigrateOldClosedEvents(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "r.db")
+	db := rawDB(t, path)
+	if err := migrateSteps(ctx, db, migrations()[:3], 0); err != nil {
+		t.Fatal(err)
+	}
+	old := []struct {
+		id, kind, cond, scope, vantage string
+		ended                          bool
+	}{
+		{"rev", model.EventRestored, model.EventRevoked, model.ScopeRegional, "", true},
+		{"out", model.EventRecovered, model.EventOutage, model.ScopeGlobal, "", true},
+		{"deg", model.EventRecovered, "", model.ScopeRegional, "", true}, // no condition: from the scope
+		{"vf", model.EventRecovered, model.EventVantageFault, model.ScopeVantage, "v1", true},
+		{"dep", model.EventRetired, model.EventDeprecation, model.ScopeGlobal, "", true},
+		{"open", model.EventRevoked, model.EventRevoked, model.ScopeGlobal, "", false},
+	}
+	for i, o := range old {
+		e := fullEvent(o.id)
+		e.Kind, e.Condition, e.Scope, e.Vantage, e.Outcome = o.kind, o.cond, o.scope, o.vantage, ""
+		e.StartedAt = base.Add(time.Duration(i) * time.Minute)
+		var ended any
+		if !o.ended {
+			e.EndedAt = nil
+		} else {
+			ended = nanos(*e.EndedAt)
+		}
+		doc := mustJSON(t, &e)
+		if _, err := db.Exec(`INSERT INTO events (id, incident_id, kind, condition, scope, provider, model,
+			vantage, started_at, ended_at, updated_at, doc) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)`,
+			e.ID, e.IncidentID, e.Kind, e.Condition, e.Scope, e.Provider, e.Model, e.Vantage,
+			nanos(e.StartedAt), ended, nanos(e.UpdatedAt), doc); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s := openStore(t, Options{Path: path})
+	want := map[string][2]string{
+		"rev": {model.EventRevoked, model.EventRestored}, "out": {model.EventOutage, model.EventRecovered},
+		"deg": {model.EventDegraded, model.EventRecovered}, "vf": {model.EventVantageFault, model.EventRecovered},
+		"dep": {model.EventDeprecation, model.EventRetired}, "open": {model.EventRevoked, ""},
+	}
+	for id, w := range want {
+		e, ok, err := s.Event(ctx, id)
+		if err != nil || !ok || e.Kind != w[0] || e.Condition != w[0] || e.Outcome != w[1] {
+			t.Errorf("%s = kind %q condition %q outcome %q (%v %v), want %v", id, e.Kind, e.Condition, e.Outcome, ok, err, w)
+		}
+		var kind, outcome string
+		var doc string
+		if err := s.db.QueryRow(`SELECT kind, outcome, doc FROM events WHERE id = ?`, id).Scan(&kind, &outcome, &doc); err != nil {
+			t.Fatal(err)
+		}
+		if kind != w[0] || outcome != w[1] || !strings.Contains(doc, `"kind":"`+w[0]+`"`) {
+			t.Errorf("%s row = kind %q outcome %q doc %s", id, kind, outcome, doc)
+		}
+	}
+	for _, tc := range []struct {
+		f    EventFilter
+		want []string
+	}{
+		{EventFilter{Kind: model.EventRevoked}, []string{"open", "rev"}},
+		{EventFilter{Kind: model.EventRestored}, []string{"rev"}},
+		{EventFilter{Kind: model.EventRecovered}, []string{"vf", "deg", "out"}},
+		{EventFilter{Kind: model.EventOutage}, []string{"out"}},
+	} {
+		if got, err := s.Events(ctx, tc.f); err != nil || !slices.Equal(eventIDs(got), tc.want) {
+			t.Errorf("Events(%+v) = %v, %v; want %v", tc.f, eventIDs(got), err, tc.want)
+		}
+	}
+	// An event still written the old way (a notifier replaying one) is stored the new way.
+	e := fullEvent("late")
+	e.Kind, e.Outcome = model.EventRestored, ""
+	mustUpsert(t, s, e)
+	if got, _, _ := s.Event(ctx, "late"); got.Kind != model.EventRevoked || got.Outcome != model.EventRestored {
+		t.Errorf("old-style upsert read as %q/%q", got.Kind, got.Outcome)
 	}
 }

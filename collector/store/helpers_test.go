@@ -39,6 +39,7 @@ func fullResult(i int) model.Result {
 		ID:            fmt.Sprintf("%016x%016x", tm.UnixNano(), i),
 		SchemaVersion: model.SchemaVersion,
 		Time:          tm,
+		EndedAt:       tm.Add(41500 * time.Microsecond),
 		ScheduledAt:   tm.Add(-150 * time.Millisecond),
 		ReceivedAt:    tm.Add(2 * time.Second),
 		Vantage:       "in-mum-1",

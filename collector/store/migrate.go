@@ -129,8 +129,27 @@ func migrations() []string {
 			doc          TEXT    NOT NULL
 		);
 		CREATE INDEX claim_history_checked ON claim_history (checked_ns);`,
+
+		// 4: an event keeps its kind when it ends; how it ended is its outcome. Events stored
+		// closed under the old meaning (kind restored, recovered or retired) get their kind
+		// back from condition (or, were it missing, from what the outcome follows) and the old
+		// kind as outcome, in the columns and in the document.
+		`ALTER TABLE events ADD COLUMN outcome TEXT NOT NULL DEFAULT '';
+		UPDATE events SET outcome = kind, kind = ` + openedKindSQL + `, condition = ` + openedKindSQL + `,
+			doc = json_set(doc, '$.kind', ` + openedKindSQL + `, '$.condition', ` + openedKindSQL + `, '$.outcome', kind)
+		WHERE kind IN ('restored', 'recovered', 'retired');
+		CREATE INDEX events_kind ON events (kind, outcome);`,
 	}
 }
+
+// openedKindSQL is, for an events row of the old meaning, the kind it opened as.
+const openedKindSQL = `(CASE
+	WHEN condition NOT IN ('', 'restored', 'recovered', 'retired') THEN condition
+	WHEN kind = 'restored' THEN 'revoked'
+	WHEN kind = 'retired' THEN 'deprecation'
+	WHEN vantage <> '' THEN 'vantage_fault'
+	WHEN scope = 'regional' THEN 'degraded'
+	ELSE 'outage' END)`
 
 // migrate brings the database up to the newest known version, each step in its own
 // transaction. A database newer than the binary is refused before anything is changed.

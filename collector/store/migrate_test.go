@@ -50,7 +50,7 @@ func TestMigrateFromEmpty(t *testing.T) {
 	}
 	got := strings.Join(schemaObjects(t, s.db), ", ")
 	want := "index claim_history_checked, index daily_day, " +
-		"index event_regions_region, index events_ended, index events_incident, index events_started, " +
+		"index event_regions_region, index events_ended, index events_incident, index events_kind, index events_started, " +
 		"index notify_log_sent, index results_provider_model_region_time, index results_time, " +
 		"index transitions_at, index transitions_target_at, table claim_history, table claims, table daily, " +
 		"table event_regions, table events, " +

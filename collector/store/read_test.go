@@ -122,7 +122,8 @@ func TestMigrationBackfillsDaily(t *testing.T) {
 	}
 	db := rawDB(t, path)
 	for _, q := range []string{`DROP TABLE daily`, `DROP TABLE claims`, `DROP TABLE claim_history`,
-		`DELETE FROM schema_migrations WHERE version = 3`} {
+		`DROP INDEX events_kind`, `ALTER TABLE events DROP COLUMN outcome`,
+		`DELETE FROM schema_migrations WHERE version >= 3`} {
 		if _, err := db.Exec(q); err != nil {
 			t.Fatal(err)
 		}

@@ -106,7 +106,7 @@ func fixture() *fakeSource {
 				StartedAt: since, UpdatedAt: since, Signature: "http:403:geo_blocked",
 				Sample:   `{"error":{"type":"forbidden","message":"<script>alert(1)</script> Request not allowed"}}`,
 				Evidence: []string{"r1", "r2", "r3"}},
-			{ID: "ev-out", Kind: model.EventRecovered, Condition: model.EventOutage, Scope: model.ScopeGlobal, IncidentID: "inc-0",
+			{ID: "ev-out", Kind: model.EventOutage, Condition: model.EventOutage, Outcome: model.EventRecovered, Scope: model.ScopeGlobal, IncidentID: "inc-0",
 				Provider: "openai", Model: "gpt-4o", Regions: []string{"india", "us"},
 				StartedAt: clock.Add(-50 * time.Hour), EndedAt: ptr(clock.Add(-48 * time.Hour)), Signature: "timeout"},
 		},
@@ -218,7 +218,7 @@ func TestTimelineAndClaims(t *testing.T) {
 		t.Errorf("incidents not newest first: inc-1 at %d, inc-0 at %d", i1, i0)
 	}
 	for _, want := range []string{
-		`href="/incidents/inc-1"`, "india, australia, europe", "http:403:geo_blocked", "2h 0m", "2h 48m so far", "opened as outage", "ongoing",
+		`href="/incidents/inc-1"`, "india, australia, europe", "http:403:geo_blocked", "2h 0m", "2h 48m so far", "outage (global) of openai / gpt-4o; recovered", "ongoing",
 		"vendor: operational; observed: revoked in australia, europe, india since 09:12 UTC",
 	} {
 		if !strings.Contains(body, want) {

@@ -29,9 +29,13 @@ const (
 	defaultRecoverAfter  = 2
 	defaultCheckSchedule = "@every 60s"
 	defaultGroupWait     = time.Second
+	defaultGroupInterval = time.Minute
 	defaultIncidentWin   = 10 * time.Minute
 	defaultSlackAPIURL   = "https://slack.com/api/"
 	whoamiPath           = "/api/v1/whoami"
+	// defaultMaxResultAge is both agent.spool_max_age and collector.max_result_age.
+	defaultMaxResultAge = 24 * time.Hour
+	defaultMaxClockSkew = 5 * time.Minute
 )
 
 // defaultStatusPage is each provider kind's machine-readable status page, where one is known
@@ -95,6 +99,7 @@ func (c *Config) ApplyDefaults() {
 		c.defInt(&ag.SpoolMaxMiB, "agent.spool_max_mib", 256)
 		c.defInt(&ag.BatchSize, "agent.batch_size", 1000)
 		c.defDur(&ag.FlushInterval, "agent.flush_interval", time.Second)
+		c.defDur(&ag.SpoolMaxAge, "agent.spool_max_age", defaultMaxResultAge)
 		// An agent verifies its egress against the collector's whoami unless told otherwise.
 		if ag.CollectorURL != "" && c.omitted("probing.echo_url") {
 			c.Probing.EchoURL = strings.TrimRight(ag.CollectorURL, "/") + whoamiPath
@@ -104,6 +109,8 @@ func (c *Config) ApplyDefaults() {
 		}
 	}
 	c.defInt(&c.Collector.MaxBodyMiB, "collector.max_body_mib", 16)
+	c.defDur(&c.Collector.MaxResultAge, "collector.max_result_age", defaultMaxResultAge)
+	c.defDur(&c.Collector.MaxClockSkew, "collector.max_clock_skew", defaultMaxClockSkew)
 	if c.Grafana.URL != "" {
 		defStr(&c.Grafana.Folder, "accesswatch")
 		if c.omitted("grafana.annotations") {
@@ -113,6 +120,7 @@ func (c *Config) ApplyDefaults() {
 
 	a := &c.Alerting
 	c.defDur(&a.GroupWait, "alerting.group_wait", defaultGroupWait)
+	c.defDur(&a.GroupInterval, "alerting.group_interval", defaultGroupInterval)
 	c.defDur(&a.IncidentWindow, "alerting.incident_window", defaultIncidentWin)
 	for i := range a.Webhooks {
 		defStr(&a.Webhooks[i].Name, "webhook-"+strconv.Itoa(i+1))

@@ -3,6 +3,7 @@ package config
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestRequireModes(t *testing.T) {
@@ -12,7 +13,20 @@ func TestRequireModes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := c.Require(ModeCollector); err != nil {
+	// A collector trusts of a push only what its own config says: it needs its vantages
+	// (region and country) and its watch list (providers and models).
+	if err := c.Require(ModeCollector); err == nil || err.Error() != "c.yml: collector needs vantages, providers" {
+		t.Fatalf("collector config without vantages and providers: %v", err)
+	}
+	if c.Collector.MaxResultAge.D() != 24*time.Hour || c.Collector.MaxClockSkew.D() != 5*time.Minute {
+		t.Fatalf("collector defaults: %+v", c.Collector)
+	}
+	full := collectorOnly + "vantages: [{id: in-mumbai-1, region: india, country: IN}]\nproviders: [{id: anthropic, kind: anthropic, models: [m1]}]\n"
+	cf, err := Parse([]byte(full), "c.yml", env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cf.Require(ModeCollector); err != nil {
 		t.Fatalf("collector config: %v", err)
 	}
 	if err := c.Require(ModeRun); err == nil || err.Error() != "c.yml: run needs vantages, providers" {
@@ -34,7 +48,7 @@ func TestRequireModes(t *testing.T) {
 	if a.Probing.EchoURL != want || a.Probing.ControlURL != want || a.Vantages[0].EchoURL != want {
 		t.Fatalf("echo %q control %q vantage echo %q, want %q", a.Probing.EchoURL, a.Probing.ControlURL, a.Vantages[0].EchoURL, want)
 	}
-	if a.Agent.SpoolDir != "./data/spool" || a.Agent.SpoolMaxMiB != 256 || a.Agent.BatchSize != 1000 {
+	if a.Agent.SpoolDir != "./data/spool" || a.Agent.SpoolMaxMiB != 256 || a.Agent.BatchSize != 1000 || a.Agent.SpoolMaxAge.D() != 24*time.Hour {
 		t.Fatalf("agent defaults: %+v", a.Agent)
 	}
 	if err := a.Require(ModeCollector); err == nil || err.Error() != "a.yml: collector needs collector.agents" {

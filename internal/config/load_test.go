@@ -44,8 +44,8 @@ func TestLoadExample(t *testing.T) {
 		}},
 		Detection: Detection{FailAfter: 2, RecoverAfter: 2},
 		Alerting: Alerting{Webhooks: []Webhook{{Name: "webhook-1", URL: "https://example.org/hook"}},
-			GroupWait: Duration(time.Second), IncidentWindow: Duration(10 * time.Minute)},
-		Collector: Collector{MaxBodyMiB: 16},
+			GroupWait: Duration(time.Second), GroupInterval: Duration(time.Minute), IncidentWindow: Duration(10 * time.Minute)},
+		Collector: Collector{MaxBodyMiB: 16, MaxResultAge: Duration(24 * time.Hour), MaxClockSkew: Duration(5 * time.Minute)},
 		Path:      "testdata/example.yml",
 	}
 	if c.src == nil {

@@ -33,6 +33,10 @@ type Server struct {
 	PageRefresh Duration `yaml:"page_refresh"`
 	// FrameAncestors may embed the /embed widget (CSP frame-ancestors); default ["*"].
 	FrameAncestors []string `yaml:"frame_ancestors"`
+	// PublicURL is where readers reach this server (https://watch.example.org, or with a path
+	// prefix behind a proxy); notifications and alert annotations link incident pages under it
+	// (PublicURL + /incidents/{id}). Empty: they carry the path only.
+	PublicURL string `yaml:"public_url"`
 }
 
 // Store configures the embedded SQLite store.
@@ -75,12 +79,22 @@ type Agent struct {
 	SpoolMaxMiB   int      `yaml:"spool_max_mib"`  // default 256; the oldest results are dropped beyond it
 	BatchSize     int      `yaml:"batch_size"`     // results a push; default 1000
 	FlushInterval Duration `yaml:"flush_interval"` // default 1s
+	// SpoolMaxAge is the oldest a spooled result may be when it is sent; older ones are dropped
+	// and counted (the collector refuses them past collector.max_result_age). Default 24h.
+	SpoolMaxAge Duration `yaml:"spool_max_age"`
 }
 
-// Collector lists the agents allowed to push.
+// Collector lists the agents allowed to push. What a collector trusts of a push comes from
+// this same file: each result's vantage must be one of vantages[] (its region and country are
+// the collector's, not the agent's), and its provider and model must be in providers[].
 type Collector struct {
 	Agents     []AgentAuth `yaml:"agents"`
 	MaxBodyMiB int         `yaml:"max_body_mib"` // compressed push body limit; default 16
+	// MaxResultAge refuses results whose time is older than this on arrival; default 24h, as
+	// agent.spool_max_age (keep it at least that).
+	MaxResultAge Duration `yaml:"max_result_age"`
+	// MaxClockSkew refuses results dated more than this ahead of the collector's clock; default 5m.
+	MaxClockSkew Duration `yaml:"max_clock_skew"`
 }
 
 // AgentAuth is one agent: its bearer tokens (two during a rotation) and the vantages it may
@@ -178,6 +192,9 @@ type Alerting struct {
 	// GroupWait collects the updates of one incident before sending, so two models revoked in
 	// three regions are one message; default 1s.
 	GroupWait Duration `yaml:"group_wait"`
+	// GroupInterval is the least time between two notifications of one incident (its end
+	// excepted): later changes are coalesced into the next; default 1m.
+	GroupInterval Duration `yaml:"group_interval"`
 	// IncidentWindow groups events of one provider and condition opened this close together
 	// into one incident; default 10m.
 	IncidentWindow Duration `yaml:"incident_window"`

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -75,9 +76,34 @@ func (v *validator) alerting() {
 	if a.GroupWait < 0 || a.GroupWait.D() > 5*time.Minute {
 		v.add("alerting.group_wait", "must be from 0s to 5m, got %q", a.GroupWait)
 	}
+	if a.GroupInterval.D() < time.Second || a.GroupInterval.D() > time.Hour {
+		v.add("alerting.group_interval", "must be from 1s to 1h, got %q", a.GroupInterval)
+	} else if a.GroupInterval < a.GroupWait {
+		v.add("alerting.group_interval", "must not be shorter than group_wait (%s), got %q", a.GroupWait, a.GroupInterval)
+	}
+	v.publicURL(v.c.Server.PublicURL)
 	v.positive("alerting.incident_window", a.IncidentWindow)
 	if a.ReminderInterval < 0 || (a.ReminderInterval > 0 && a.ReminderInterval.D() < time.Minute) {
 		v.add("alerting.reminder_interval", "must be 0 (no reminders) or at least 1m, got %q", a.ReminderInterval)
+	}
+}
+
+// publicURL checks server.public_url: an absolute http(s) URL, optionally with a path prefix,
+// that links can be appended to (no credentials, query or fragment).
+func (v *validator) publicURL(s string) {
+	if s == "" {
+		return
+	}
+	u, err := url.Parse(s)
+	switch {
+	case err != nil || !isHTTPURL(s):
+		v.add("server.public_url", "want an absolute http(s) URL like https://watch.example.org, got %s", shownURL(s))
+	case u.User != nil:
+		v.add("server.public_url", "must not carry credentials: it is shown in every notification")
+	case u.RawQuery != "" || u.Fragment != "" || strings.HasSuffix(s, "?") || strings.HasSuffix(s, "#"):
+		v.add("server.public_url", "want a base URL without query or fragment (pages are appended to it), got %s", shownURL(s))
+	case strings.ContainsAny(s, " |<>\"\\"):
+		v.add("server.public_url", "must not contain spaces or any of | < > \" \\, got %s", shownURL(s))
 	}
 }
 

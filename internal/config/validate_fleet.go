@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 )
 
 func (v *validator) influx() {
@@ -46,6 +47,9 @@ func (v *validator) agent() {
 		v.add("agent.batch_size", "must be from 1 to 10000, got %d", a.BatchSize)
 	}
 	v.positive("agent.flush_interval", a.FlushInterval)
+	if a.SpoolMaxAge < Duration(time.Minute) {
+		v.add("agent.spool_max_age", "must be at least 1m, got %q", a.SpoolMaxAge)
+	}
 }
 
 func (v *validator) collector() {
@@ -85,6 +89,12 @@ func (v *validator) collector() {
 		}
 	}
 	v.atLeastOne("collector.max_body_mib", v.c.Collector.MaxBodyMiB)
+	if age := v.c.Collector.MaxResultAge; age < Duration(time.Minute) {
+		v.add("collector.max_result_age", "must be at least 1m, got %q", age)
+	}
+	if skew := v.c.Collector.MaxClockSkew; skew < Duration(time.Second) || skew > Duration(time.Hour) {
+		v.add("collector.max_clock_skew", "must be from 1s to 1h, got %q", skew)
+	}
 }
 
 // Modes a config can be used for.
@@ -112,6 +122,10 @@ func (c *Config) Require(mode string) error {
 		}
 	case ModeCollector:
 		need(len(c.Collector.Agents) > 0, "collector.agents")
+		// The collector's own vantages and providers are what it trusts of a push: where each
+		// vantage is, and which models are watched.
+		need(len(c.Vantages) > 0, "vantages")
+		need(len(c.Providers) > 0, "providers")
 	default:
 		return fmt.Errorf("config: unknown mode %q", mode)
 	}

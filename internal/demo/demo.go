@@ -196,6 +196,13 @@ func play(ctx context.Context, o Options, vendor *simvendor.Server, p *printer, 
 		p.matrix()
 	}
 	if o.Duration == 0 {
+		// The last step restores access: let detection confirm it and close what it opened
+		// (recover_after rounds and a settle window), for at most two more steps.
+		for end := time.Now().Add(2 * o.Step); p.openEvents() > 0 && time.Now().Before(end); {
+			if ok, err := wait(100 * time.Millisecond); !ok {
+				return err
+			}
+		}
 		return nil
 	}
 	_, err := wait(24 * 365 * time.Hour)

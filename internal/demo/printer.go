@@ -24,10 +24,11 @@ type printer struct {
 	changes int
 	results int
 	events  int
+	open    map[string]bool // ids of events opened and not yet closed
 }
 
 func newPrinter(out io.Writer, now func() time.Time) *printer {
-	return &printer{out: out, now: now, start: now(), last: map[string]model.Result{}}
+	return &printer{out: out, now: now, start: now(), last: map[string]model.Result{}, open: map[string]bool{}}
 }
 
 func key(r model.Result) string { return label(r) + "\x00" + r.Region }
@@ -73,7 +74,11 @@ func (p *printer) updates(us []model.EventUpdate) {
 		if e.Kind == model.EventVantageFault || e.Vantage != "" {
 			what = "vantage " + e.Vantage
 		}
-		line := fmt.Sprintf("%s  >> %-8s %-13s %-9s %-26s in %s", p.elapsed(), strings.ToUpper(u.Phase), e.Kind, e.Scope, what, strings.Join(e.Regions, ", "))
+		kind := e.Kind
+		if u.Phase == model.PhaseClosed && e.Outcome != "" {
+			kind = e.Outcome // the event keeps its kind; its end is announced by its outcome
+		}
+		line := fmt.Sprintf("%s  >> %-8s %-13s %-9s %-26s in %s", p.elapsed(), strings.ToUpper(u.Phase), kind, e.Scope, what, strings.Join(e.Regions, ", "))
 		switch {
 		case u.Phase == model.PhaseClosed:
 			line += fmt.Sprintf(" after %s", e.Duration(p.now()).Round(100*time.Millisecond))
@@ -82,7 +87,20 @@ func (p *printer) updates(us []model.EventUpdate) {
 		}
 		fmt.Fprintln(p.out, line)
 		p.events++
+		switch u.Phase {
+		case model.PhaseOpened:
+			p.open[e.ID] = true
+		case model.PhaseClosed:
+			delete(p.open, e.ID)
+		}
 	}
+}
+
+// openEvents is how many events the demo saw open and not yet close.
+func (p *printer) openEvents() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return len(p.open)
 }
 
 func (p *printer) event(what string) {

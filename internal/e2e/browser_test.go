@@ -156,10 +156,11 @@ func TestStatusPageInBrowser(t *testing.T) {
 			VendorClaims []model.Claim `json:"vendor_claims"`
 		}
 	}
-	run.get(t, "/api/v1/events?kind=revoked", &evs)
-	if len(evs.Events) == 0 {
-		t.Fatal("no revoked event")
-	}
+	// Events are judged once the round settles, a moment after the region moved.
+	waitFor(t, "the revoked event", 10*time.Second, func() bool {
+		run.get(t, "/api/v1/events?kind=revoked", &evs)
+		return len(evs.Events) > 0
+	})
 	// The events API, too, sets the vendor's claim beside the observation.
 	if vc := evs.Events[0].VendorClaims; len(vc) != 1 || vc[0].Status != model.ClaimOperational || vc[0].ComponentID != "k8w3r06qmzrp" {
 		t.Errorf("events API vendor claims: %+v", vc)

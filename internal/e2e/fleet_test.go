@@ -13,11 +13,20 @@ import (
 	"github.com/accesswatch/accesswatch/internal/model"
 )
 
-const collectorYAML = `server: { listen: "{{LISTEN}}" }
+// collectorYAML is the collector of agentYAML's agent: its vantages (where they are) and its
+// models are what it accepts.
+func collectorYAML(models []string) string {
+	return `server: { listen: "{{LISTEN}}" }
 store: { path: "{{DIR}}/collector.db", flush_interval: 100ms }
 geoip: { country_db: "{{COUNTRYDB}}", asn_db: "{{ASNDB}}" }
 collector: { agents: [ { id: mumbai, tokens: ["${AGENT_TOKEN}"], vantages: [in-mumbai-1, us-virginia-1] } ] }
+vantages:
+  - { id: in-mumbai-1, region: india, country: IN }
+  - { id: us-virginia-1, region: us, country: US }
+providers:
+  - { id: anthropic, kind: anthropic, models: [` + strings.Join(models, ", ") + `] }
 `
+}
 
 func agentYAML(collector string, models []string) string {
 	return fmt.Sprintf(`server: { listen: "{{LISTEN}}" }
@@ -57,7 +66,7 @@ func TestStoreAndForward(t *testing.T) {
 		models[i] = fmt.Sprintf("m-%03d", i)
 	}
 	w := newWorld(t, models...)
-	col := w.startMode(t, config.ModeCollector, "127.0.0.1:0", collectorYAML, "", nil)
+	col := w.startMode(t, config.ModeCollector, "127.0.0.1:0", collectorYAML(models), "", nil)
 	addr := col.svc.Addr()
 	var produced atomic.Int64
 	ag := w.startMode(t, config.ModeAgent, "127.0.0.1:0", agentYAML(addr, models), "", func(rs []model.Result) {
@@ -74,7 +83,7 @@ func TestStoreAndForward(t *testing.T) {
 	if spooled.SpoolResults == 0 || spooled.Failures == 0 {
 		t.Fatalf("while the collector was down nothing was spooled: %+v", spooled)
 	}
-	col = w.startMode(t, config.ModeCollector, addr, collectorYAML, "", nil)
+	col = w.startMode(t, config.ModeCollector, addr, collectorYAML(models), "", nil)
 	back := time.Now()
 	waitFor(t, "the spool to drain", 60*time.Second, func() bool { return pub.Stats().SpoolResults < 500 })
 	t.Logf("%d results spooled during the outage; replayed within %v", spooled.SpoolResults, time.Since(back).Round(100*time.Millisecond))

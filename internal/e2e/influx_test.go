@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -29,14 +30,24 @@ func TestCollectorWritesInflux(t *testing.T) {
 		t.Skip("INFLUX_URL/INFLUX_BUCKET not set: run through scripts/test.sh, which starts InfluxDB 1.8.10")
 	}
 	w := newWorld(t, "m")
+	// 3,000 results of a provider no other test writes, 1 ms apart; the collector watches it.
+	provider := fmt.Sprintf("e2e-influx-%d", time.Now().UnixNano())
+	vs, fleet := ingestload.Fleet()
+	var models []string
+	for _, ms := range fleet {
+		models = append(models, ms...)
+	}
 	cfg := fmt.Sprintf(`server: { listen: "{{LISTEN}}" }
 store: { path: "{{DIR}}/c.db", influx: { url: %q, bucket: %q, flush_interval: 100ms } }
 collector: { agents: [ { id: loadgen, tokens: ["${AGENT_TOKEN}"] } ] }
-`, url, bucket)
+providers: [ { id: %s, kind: openai_compatible, base_url: "https://llm.example/v1", models: [%s] } ]
+vantages:
+`, url, bucket, provider, strings.Join(models, ", "))
+	for _, v := range vs {
+		cfg += fmt.Sprintf("  - { id: %s, region: %s, country: %s }\n", v.ID, v.Region, v.Country)
+	}
 	col := w.startMode(t, config.ModeCollector, "127.0.0.1:0", cfg, "", nil)
 
-	// 3,000 results of a provider no other test writes, 1 ms apart.
-	provider := fmt.Sprintf("e2e-influx-%d", time.Now().UnixNano())
 	start := time.Now().Add(-time.Minute).Truncate(time.Second)
 	rs := ingestload.Synthetic(0, 3000, start)
 	want := map[model.Class]int{}

@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -39,9 +40,9 @@ func TestRestartKeepsStateAndAnnouncesOnce(t *testing.T) {
 	w.vendor.Restore("claude-fable-5", "IN") // while nobody watches
 	second := w.start(t, twoRegions, hook.srv.URL)
 	closed := hook.await("restored after restart", 15*time.Second, func(d delivery) bool {
-		return isEvent(d, model.PhaseClosed, model.EventRestored, "claude-fable-5")
+		return isClosing(d, model.EventRevoked, model.EventRestored, "claude-fable-5")
 	})
-	if closed.ID != opened.ID || closed.EndedAt == nil {
+	if closed.ID != opened.ID || closed.EndedAt == nil || closed.Kind != model.EventRevoked {
 		t.Fatalf("restoration %s ended %v, want the event %s closed", closed.ID, closed.EndedAt, opened.ID)
 	}
 	// Give a duplicate a chance to arrive before counting.
@@ -57,7 +58,25 @@ func TestRestartKeepsStateAndAnnouncesOnce(t *testing.T) {
 	}
 	var evs struct{ Events []model.Event }
 	second.get(t, "/api/v1/events?open=false&kind=restored", &evs)
-	if len(evs.Events) != 1 || evs.Events[0].ID != opened.ID {
+	if len(evs.Events) != 1 || evs.Events[0].ID != opened.ID || evs.Events[0].Kind != model.EventRevoked ||
+		evs.Events[0].Outcome != model.EventRestored {
 		t.Fatalf("events API after restart: %+v", evs.Events)
+	}
+	// Nothing is announced twice: one delivery per (event, seq), and exactly one closing.
+	seen := map[string]int{}
+	closings := 0
+	for _, d := range hook.deliveries() {
+		seen[fmt.Sprintf("%s/%d", d.ID, d.Seq)]++
+		if d.ID == opened.ID && d.Phase == model.PhaseClosed {
+			closings++
+		}
+	}
+	for k, c := range seen {
+		if c != 1 {
+			t.Errorf("update %s delivered %d times", k, c)
+		}
+	}
+	if closings != 1 {
+		t.Errorf("the restoration was announced %d times, want once:\n%s", closings, describe(hook.deliveries()))
 	}
 }

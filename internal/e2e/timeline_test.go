@@ -32,6 +32,7 @@ probing: { timeout: 2s, jitter: 0s, verify_every: 1m }
 detection: { fail_after: 2, recover_after: 2 }
 alerting:
   group_wait: 300ms
+  group_interval: 1s
   webhooks: [ { url: "{{HOOK}}/hook", secret: "${HOOK_SECRET}" } ]
   slack: [ { name: newsroom, token: xoxb-e2e-token, channel: "#access", api_url: "{{SLACK}}/" } ]
 grafana: { url: "{{GRAFANA}}", token: glsa_e2e_token }
@@ -77,6 +78,12 @@ func allIn(m map[string]model.TargetStatus, models, regions []string, s model.St
 
 func isEvent(d delivery, phase, kind, modelID string) bool {
 	return d.Phase == phase && d.Kind == kind && d.Model == modelID
+}
+
+// isClosing: the closing update of modelID's event of kind, which ended with outcome (the
+// event keeps its kind when it ends).
+func isClosing(d delivery, kind, outcome, modelID string) bool {
+	return isEvent(d, model.PhaseClosed, kind, modelID) && d.Outcome == outcome
 }
 
 // TestTimeline2026 replays the 2026 revocation through the real pipeline and checks what the
@@ -176,7 +183,7 @@ func TestTimeline2026(t *testing.T) {
 		w.vendor.Restore(m, simvendor.Everyone)
 	}
 	for _, m := range withdrawn {
-		d := hook.await("restored "+m, 15*time.Second, func(d delivery) bool { return isEvent(d, model.PhaseClosed, model.EventRestored, m) })
+		d := hook.await("restored "+m, 15*time.Second, func(d delivery) bool { return isClosing(d, model.EventRevoked, model.EventRestored, m) })
 		if d.ID != ids[m] || d.EndedAt == nil || !d.EndedAt.After(d.StartedAt) || d.Condition != model.EventRevoked {
 			t.Errorf("%s restoration: id %s (want %s) started %v ended %v condition %q", m, d.ID, ids[m], d.StartedAt, d.EndedAt, d.Condition)
 		} else {

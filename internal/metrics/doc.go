@@ -11,8 +11,11 @@
 //     state is one of model.States() (an unknown state is exported as "unknown"), phase is one of
 //     dns, connect, tls, first_byte, total, outcome is a fixed list per metric;
 //   - provider, model, region, vantage, check, agent and receiver come from the configuration.
-//     Values not listed in Options are still accepted (a result is data, and the config is the
-//     bound), they are just not pre-created at zero.
+//     With Options.Closed (which the service always sets) a result, state or vantage naming a
+//     value not listed in Options is not exported at all, only counted in
+//     accesswatch_metrics_unlisted_total{what}: however many names reach it, the series are
+//     bounded by the configuration. Without it, unlisted values are exported, just not
+//     pre-created at zero.
 //
 // No label ever carries a result id, an error signature or error text.
 //

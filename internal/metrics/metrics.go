@@ -57,6 +57,15 @@ type Options struct {
 	// Receivers and Agents pre-create the notifier and ingest counters at zero.
 	Receivers []string
 	Agents    []string
+	// PublicURL is server.public_url: the base of the incident pages in accesswatch_incident_open's url label.
+	PublicURL string
+
+	// Closed bounds the label values by the lists above: a result, a state or a vantage naming
+	// a (provider, model) not in Targets (or Providers × Models), a region not in Regions or a
+	// vantage not in Vantages is not exported, only counted in
+	// accesswatch_metrics_unlisted_total{what}. The service always sets it: label values come
+	// from the configuration, never from input.
+	Closed bool
 }
 
 // Metrics exports probe results, access states and vantage health, and registers the
@@ -69,10 +78,47 @@ type Metrics struct {
 	success  *prometheus.GaugeVec
 	duration *prometheus.HistogramVec
 	results  *prometheus.CounterVec
+	skipped  *prometheus.CounterVec // skipped.go
 
 	access   *accessCollector
 	vantages *vantageCollector
+	// incidents is incidents.go's.
+	incidents *incidentCollector
+
+	bound    *bound                 // nil unless Options.Closed
+	unlisted *prometheus.CounterVec // nil unless Options.Closed
 }
+
+// bound is the set of label values Options names, for Options.Closed.
+type bound struct {
+	targets  map[Target]bool
+	regions  map[string]bool
+	vantages map[string]bool
+}
+
+// probeChecks is the closed vocabulary of the check label.
+var probeChecks = map[string]bool{
+	model.CheckModels: true, model.CheckModel: true, model.CheckCountTokens: true, model.CheckGenerate: true,
+	model.CheckControl: true, model.CheckStatusPage: true,
+}
+
+// result reports whether r's labels are all listed. A control result names no provider or model.
+func (b *bound) result(r *model.Result) bool {
+	if !b.regions[r.Region] || !b.vantages[r.Vantage] || !probeChecks[r.Check] {
+		return false
+	}
+	if r.Check == model.CheckControl && r.Provider == "" && r.Model == "" {
+		return true
+	}
+	return b.targets[Target{Provider: r.Provider, Model: r.Model}]
+}
+
+// Unlisted label values, the what label of accesswatch_metrics_unlisted_total.
+const (
+	UnlistedResult  = "result"
+	UnlistedState   = "state"
+	UnlistedVantage = "vantage"
+)
 
 // New creates the metrics and registers them on reg. A nil reg registers nothing (the
 // metrics still work, for callers that do not export them).
@@ -101,9 +147,11 @@ func New(reg prometheus.Registerer, o Options) *Metrics {
 			Name:      "probe_results_total",
 			Help:      "Probe results by classification class.",
 		}, []string{"provider", "model", "region", "class"}),
+		skipped:  newSkipped(reg),
 		access:   newAccessCollector(),
 		vantages: newVantageCollector(),
 	}
+	m.incidents = newIncidentCollector(o)
 	for _, c := range model.Classes() {
 		m.classes[c] = true
 	}
@@ -114,6 +162,27 @@ func New(reg prometheus.Registerer, o Options) *Metrics {
 	}, []string{"version", "goversion"}).WithLabelValues(o.Version, o.GoVersion).Set(1)
 	m.register(m.access)
 	m.register(m.vantages)
+	m.register(m.incidents)
+	if o.Closed {
+		m.bound = &bound{targets: make(map[Target]bool), regions: make(map[string]bool), vantages: make(map[string]bool)}
+		for _, t := range m.targets() {
+			m.bound.targets[t] = true
+		}
+		for _, r := range o.Regions {
+			m.bound.regions[r] = true
+		}
+		for _, v := range o.Vantages {
+			m.bound.vantages[v] = true
+		}
+		m.unlisted = f.NewCounterVec(prometheus.CounterOpts{
+			Namespace: Namespace,
+			Name:      "metrics_unlisted_total",
+			Help:      "Results, access states and vantages not exported because they name a provider, model, region or vantage the configuration does not list.",
+		}, []string{"what"})
+		for _, w := range []string{UnlistedResult, UnlistedState, UnlistedVantage} {
+			m.unlisted.WithLabelValues(w)
+		}
+	}
 	m.precreate()
 	return m
 }
@@ -170,6 +239,10 @@ func (m *Metrics) precreate() {
 func (m *Metrics) ObserveResults(rs []model.Result) {
 	for i := range rs {
 		r := &rs[i]
+		if m.bound != nil && !m.bound.result(r) {
+			m.unlisted.WithLabelValues(UnlistedResult).Inc()
+			continue
+		}
 		ok := 0.0
 		if r.OK() {
 			ok = 1
@@ -206,10 +279,32 @@ func (m *Metrics) observeTimings(provider, region string, t model.Timings) {
 // when the current state began. Statuses with a Vantage (one vantage's view) are skipped. It
 // updates the targets given; other targets keep their last state.
 func (m *Metrics) SetAccessStates(ts []model.TargetStatus) {
+	if m.bound != nil {
+		kept := make([]model.TargetStatus, 0, len(ts))
+		for _, t := range ts {
+			if t.Vantage == "" && (!m.bound.regions[t.Region] || !m.bound.targets[Target{Provider: t.Provider, Model: t.Model}]) {
+				m.unlisted.WithLabelValues(UnlistedState).Inc()
+				continue
+			}
+			kept = append(kept, t)
+		}
+		ts = kept
+	}
 	m.access.set(ts)
 }
 
 // SetVantages replaces the vantage health series with vs: vantages missing from vs disappear.
 func (m *Metrics) SetVantages(vs []VantageHealth) {
+	if m.bound != nil {
+		kept := make([]VantageHealth, 0, len(vs))
+		for _, v := range vs {
+			if !m.bound.vantages[v.ID] {
+				m.unlisted.WithLabelValues(UnlistedVantage).Inc()
+				continue
+			}
+			kept = append(kept, v)
+		}
+		vs = kept
+	}
 	m.vantages.set(vs)
 }

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -31,6 +32,7 @@ func smallOptions() Options {
 		Vantages:  []string{"de-1"},
 		Receivers: []string{"slack"},
 		Agents:    []string{"agent-de"},
+		Closed:    true,
 	}
 }
 
@@ -46,23 +48,29 @@ func result(class model.Class, t model.Timings) model.Result {
 
 // feedAll gives every exported metric a value, so the registry shows all of them.
 func feedAll(m *Metrics) {
+	unlisted := result(model.ClassOK, model.Timings{TotalMs: 1})
+	unlisted.Model = "not-configured" // counted in metrics_unlisted_total, never a label
 	m.ObserveResults([]model.Result{
 		result(model.ClassOK, model.Timings{DNSMs: 3, ConnectMs: 20, TLSMs: 40, FirstByteMs: 300, TotalMs: 320}),
 		result(model.ClassGeoBlocked, model.Timings{FirstByteMs: 90, TotalMs: 95}),
+		unlisted,
 	})
 	m.SetAccessStates([]model.TargetStatus{
 		{Provider: "anthropic", Model: "claude-x", Region: "de", State: model.StateRevoked, Since: t0},
+		{Provider: "anthropic", Model: "claude-x", Region: "not-configured", State: model.StateRevoked, Since: t0},
 	})
 	m.SetVantages([]VantageHealth{
 		{ID: "de-1", Region: "de", Country: "DE", Healthy: true, Verified: true, LastSeen: t0},
+		{ID: "not-configured", Region: "de", Country: "DE", Healthy: true, Verified: true, LastSeen: t0},
 	})
 	m.RegisterIngest(func() IngestStats {
 		return IngestStats{Agents: map[string]AgentIngest{
-			"agent-de": {Batches: 3, Accepted: 10, Duplicate: 2, Rejected: 1, ClockOffset: 1500 * time.Millisecond, LastPush: t0},
+			"agent-de": {Batches: 3, Accepted: 10, Duplicate: 2, Rejected: 1, ClockOffset: 1500 * time.Millisecond, LastPush: t0,
+				Refused: map[string]uint64{"unknown_model": 4, "too_old": 1}},
 		}}
 	})
 	m.RegisterSpool(func() SpoolStats {
-		return SpoolStats{Results: 4, Bytes: 4096, Dropped: 1, PushFailures: 2, PushSent: 100}
+		return SpoolStats{Results: 4, Bytes: 4096, Dropped: 1, PushFailures: 2, PushSent: 100, Expired: 3, PushRefused: 5}
 	})
 	m.RegisterInflux(func() InfluxStats {
 		return InfluxStats{PointsWritten: 50, WriteErrors: 1, BufferPoints: 7, BufferCapacity: 1000, Dropped: 0}
@@ -442,5 +450,61 @@ func TestNoResultIdentityInLabels(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestClosedBoundsLabels: with Options.Closed, results, states and vantages naming values the
+// configuration does not list add no series, however many distinct names arrive; control
+// results (no provider, no model) of a listed vantage still count.
+func TestClosedBoundsLabels(t *testing.T) {
+	reg := prometheus.NewPedanticRegistry()
+	m := New(reg, smallOptions())
+	series := func() int {
+		mfs, err := reg.Gather()
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for _, mf := range mfs {
+			n += len(mf.GetMetric())
+		}
+		return n
+	}
+	m.ObserveResults([]model.Result{result(model.ClassOK, model.Timings{TotalMs: 10})})
+	control := result(model.ClassOK, model.Timings{TotalMs: 5})
+	control.Provider, control.Model, control.Check = "", "", model.CheckControl
+	m.ObserveResults([]model.Result{control})
+	before := series()
+	var rs []model.Result
+	var ts []model.TargetStatus
+	var vs []VantageHealth
+	for i := range 10000 {
+		r := result(model.ClassGeoBlocked, model.Timings{TotalMs: 10})
+		switch i % 4 {
+		case 0:
+			r.Model = "m-" + strconv.Itoa(i)
+		case 1:
+			r.Provider = "p-" + strconv.Itoa(i)
+		case 2:
+			r.Region = "r-" + strconv.Itoa(i)
+		default:
+			r.Vantage = "v-" + strconv.Itoa(i)
+		}
+		rs = append(rs, r)
+		ts = append(ts, model.TargetStatus{Provider: "anthropic", Model: "m-" + strconv.Itoa(i), Region: "de", State: model.StateRevoked})
+		vs = append(vs, VantageHealth{ID: "v-" + strconv.Itoa(i), Region: "de", Country: "DE"})
+	}
+	m.ObserveResults(rs)
+	m.SetAccessStates(ts)
+	m.SetVantages(append(vs, VantageHealth{ID: "de-1", Region: "de", Country: "DE", Healthy: true}))
+	// The one listed vantage appears (3 series); nothing else is added.
+	if got := series(); got != before+3 {
+		t.Fatalf("%d series after 10,000 unlisted names, want %d", got, before+3)
+	}
+	if got := testutil.ToFloat64(m.unlisted.WithLabelValues(UnlistedResult)); got != 10000 {
+		t.Errorf("unlisted results %v, want 10000", got)
+	}
+	if got := testutil.ToFloat64(m.success.WithLabelValues("", "", "de", "de-1", model.CheckControl)); got != 1 {
+		t.Errorf("control result not exported: %v", got)
 	}
 }

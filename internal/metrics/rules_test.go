@@ -80,7 +80,9 @@ func TestRulesUseRegisteredMetrics(t *testing.T) {
 	}
 
 	reg := prometheus.NewPedanticRegistry()
-	feedAll(New(reg, smallOptions()))
+	m := New(reg, smallOptions())
+	feedAll(m)
+	feedIncident(m) // incident series exist only while an incident is open
 	mfs, err := reg.Gather()
 	if err != nil {
 		t.Fatal(err)

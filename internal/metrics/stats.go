@@ -18,6 +18,9 @@ type AgentIngest struct {
 	Accepted  uint64 // results stored
 	Duplicate uint64 // results already stored (a replayed batch)
 	Rejected  uint64 // results refused (invalid)
+	// Refused counts results of accepted batches that were dropped, by a closed set of reasons
+	// (unknown_provider, unknown_model, unknown_check, too_old, future).
+	Refused map[string]uint64
 	// ClockOffset is the agent's clock minus the collector's, from its latest push.
 	ClockOffset time.Duration
 	// LastPush is when its latest batch arrived; zero when it has not pushed (then neither
@@ -32,6 +35,8 @@ type SpoolStats struct {
 	Dropped      uint64 // results dropped because the spool hit its bound
 	PushFailures uint64 // push attempts that failed (unreachable, 5xx)
 	PushSent     uint64 // results the collector acknowledged
+	Expired      uint64 // results dropped unsent because they were older than agent.spool_max_age
+	PushRefused  uint64 // results the collector acknowledged as refused (not in its configuration or window)
 }
 
 // InfluxStats is the InfluxDB writer's counters.
@@ -91,8 +96,9 @@ func (m *Metrics) RegisterIngest(f func() IngestStats) {
 	results := desc("ingest_results_total", "Results received from an agent, by outcome (accepted, duplicate, rejected).", "agent", "outcome")
 	offset := desc("agent_clock_offset_seconds", "An agent's clock minus the collector's, at its latest push.", "agent")
 	last := desc("agent_last_push_timestamp_seconds", "Unix time of an agent's latest push.", "agent")
+	refused := desc("ingest_refused_results_total", "Results of an agent's accepted batches that were refused: a provider, model or check the collector does not watch, or a time outside its window.", "agent", "reason")
 	m.register(&funcCollector{
-		descs: []*prometheus.Desc{batches, results, offset, last},
+		descs: []*prometheus.Desc{batches, results, offset, last, refused},
 		collect: func(ch chan<- prometheus.Metric) {
 			agents := make(map[string]AgentIngest)
 			for _, a := range m.opts.Agents {
@@ -106,6 +112,9 @@ func (m *Metrics) RegisterIngest(f func() IngestStats) {
 				ch <- counter(results, s.Accepted, a, "accepted")
 				ch <- counter(results, s.Duplicate, a, "duplicate")
 				ch <- counter(results, s.Rejected, a, "rejected")
+				for reason, n := range s.Refused {
+					ch <- counter(refused, n, a, reason)
+				}
 				if !s.LastPush.IsZero() {
 					ch <- gauge(offset, s.ClockOffset.Seconds(), a)
 					ch <- gauge(last, unixSeconds(s.LastPush), a)
@@ -123,8 +132,10 @@ func (m *Metrics) RegisterSpool(f func() SpoolStats) {
 	dropped := desc("spool_dropped_total", "Results dropped because the spool hit its bound.")
 	failures := desc("push_failures_total", "Pushes to the collector that failed.")
 	sent := desc("push_sent_total", "Results the collector acknowledged.")
+	expired := desc("spool_expired_total", "Results dropped unsent because they were older than agent.spool_max_age.")
+	refused := desc("push_refused_total", "Results the collector took delivery of but refused (not in its configuration, or outside its time window).")
 	m.register(&funcCollector{
-		descs: []*prometheus.Desc{results, bytes, dropped, failures, sent},
+		descs: []*prometheus.Desc{results, bytes, dropped, failures, sent, expired, refused},
 		collect: func(ch chan<- prometheus.Metric) {
 			s := f()
 			ch <- gauge(results, float64(s.Results))
@@ -132,6 +143,8 @@ func (m *Metrics) RegisterSpool(f func() SpoolStats) {
 			ch <- counter(dropped, s.Dropped)
 			ch <- counter(failures, s.PushFailures)
 			ch <- counter(sent, s.PushSent)
+			ch <- counter(expired, s.Expired)
+			ch <- counter(refused, s.PushRefused)
 		},
 	})
 }

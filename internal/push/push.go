@@ -29,6 +29,12 @@ type Batch struct {
 type Response struct {
 	Accepted   int `json:"accepted"`   // results stored now
 	Duplicates int `json:"duplicates"` // results already stored (a replayed batch)
+	// Refused counts results the collector will never take though the batch was fine: a
+	// provider, model or check it does not watch, or a time outside its window. They are
+	// counted, not stored; the agent drops them (a retry would be refused again).
+	Refused int `json:"refused"`
+	// Refusal says why the first refused result was refused (results[i].field: …).
+	Refusal string `json:"refusal,omitempty"`
 	// ClockOffsetMs is the collector's receive time minus the batch's sent_at: how far the
 	// agent's clock is behind (positive) or ahead (negative), network delay included.
 	ClockOffsetMs float64 `json:"clock_offset_ms"`

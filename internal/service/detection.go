@@ -8,8 +8,21 @@ import (
 
 	"github.com/accesswatch/accesswatch/alerting/detect"
 	"github.com/accesswatch/accesswatch/collector/store"
+	"github.com/accesswatch/accesswatch/internal/config"
 	"github.com/accesswatch/accesswatch/internal/model"
 )
+
+// settleFor is detection's round (detect.Options.Settle): how long the results of one
+// schedule tick take to arrive from every vantage. Probes of one tick start up to the probing
+// jitter apart and answer within about a second of each other; a collector also waits for
+// agents' pushes (agent.flush_interval, default 1 s).
+func settleFor(cfg *config.Config, mode string) time.Duration {
+	d := cfg.Probing.Jitter.D() + time.Second
+	if mode == config.ModeCollector {
+		d += time.Second
+	}
+	return d
+}
 
 // stateKey names the detection engine's snapshot in the store.
 const stateKey = "detect"
@@ -21,6 +34,8 @@ type detector struct {
 	mu    sync.Mutex
 	eng   *detect.Engine
 	dirty bool
+	// flushEvery is how often run judges the rounds that have settled.
+	flushEvery time.Duration
 
 	store   *store.Store
 	log     *slog.Logger
@@ -28,7 +43,7 @@ type detector struct {
 }
 
 func newDetector(ctx context.Context, eng *detect.Engine, st *store.Store, log *slog.Logger, updates func([]model.EventUpdate)) (*detector, error) {
-	d := &detector{eng: eng, store: st, log: log, updates: updates}
+	d := &detector{eng: eng, store: st, log: log, updates: updates, flushEvery: 100 * time.Millisecond}
 	snap, ok, err := st.LoadState(ctx, stateKey)
 	if err != nil {
 		return nil, err
@@ -137,11 +152,23 @@ func (d *detector) save(ctx context.Context) {
 	}
 }
 
-// run saves snapshots every saveEvery and sends reminders for long events until ctx is done,
-// then saves a last time.
+// flush judges the rounds that have settled and persists and forwards what they decided.
+func (d *detector) flush(ctx context.Context) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if us := d.eng.Flush(); len(us) > 0 {
+		d.dirty = true
+		d.persist(ctx, us, d.eng.Transitions())
+	}
+}
+
+// run saves snapshots every saveEvery, judges settled rounds every flushEvery and sends
+// reminders for long events until ctx is done, then saves a last time.
 func (d *detector) run(ctx context.Context, saveEvery, remindEvery time.Duration) {
 	save := time.NewTicker(saveEvery)
 	defer save.Stop()
+	flush := time.NewTicker(d.flushEvery)
+	defer flush.Stop()
 	var remind <-chan time.Time
 	if remindEvery > 0 {
 		t := time.NewTicker(min(remindEvery, time.Minute))
@@ -155,6 +182,8 @@ func (d *detector) run(ctx context.Context, saveEvery, remindEvery time.Duration
 			return
 		case <-save.C:
 			d.save(ctx)
+		case <-flush.C:
+			d.flush(ctx)
 		case <-remind:
 			d.mu.Lock()
 			d.persist(ctx, d.eng.Reminders(remindEvery), nil)

@@ -16,7 +16,7 @@ import (
 
 // newDispatcher builds the receivers of cfg.Alerting and a dispatcher that logs every delivery
 // in the store, so each update is announced once per receiver across restarts.
-func newDispatcher(a config.Alerting, g config.Grafana, st *store.Store, log *slog.Logger, now func() time.Time) (*notify.Dispatcher, error) {
+func newDispatcher(a config.Alerting, g config.Grafana, publicURL string, st *store.Store, log *slog.Logger, now func() time.Time) (*notify.Dispatcher, error) {
 	var ns []notify.Notifier
 	if g.URL != "" && g.Annotations {
 		n, err := grafana.New(grafana.Options{URL: g.URL, Token: g.Token, Now: now})
@@ -40,7 +40,7 @@ func newDispatcher(a config.Alerting, g config.Grafana, st *store.Store, log *sl
 		ns = append(ns, n)
 	}
 	o := notify.Options{
-		Notifiers: ns, Log: storeLog{st}, GroupWait: a.GroupWait.D(),
+		Notifiers: ns, Log: storeLog{st}, GroupWait: a.GroupWait.D(), GroupInterval: a.GroupInterval.D(), PublicURL: publicURL,
 		Now: now, Logger: log,
 	}
 	for _, r := range a.Routes {

@@ -47,13 +47,13 @@ func (s *Service) openCollecting(ctx context.Context) error {
 		}
 		s.met.RegisterInflux(influxStats(s.influx, in.Buffer))
 	}
-	if s.notify, err = newDispatcher(cfg.Alerting, cfg.Grafana, s.store, o.Logger.With("component", "notify"), o.Now); err != nil {
+	if s.notify, err = newDispatcher(cfg.Alerting, cfg.Grafana, cfg.Server.PublicURL, s.store, o.Logger.With("component", "notify"), o.Now); err != nil {
 		return err
 	}
 	s.met.RegisterNotifier(notifierStats(s.notify))
 	eng := detect.New(detect.Options{
 		FailAfter: cfg.Detection.FailAfter, RecoverAfter: cfg.Detection.RecoverAfter,
-		IncidentWindow: cfg.Alerting.IncidentWindow.D(), Now: o.Now,
+		IncidentWindow: cfg.Alerting.IncidentWindow.D(), Settle: settleFor(cfg, s.mode), Now: o.Now,
 	})
 	if s.detect, err = newDetector(ctx, eng, s.store, o.Logger.With("component", "detect"), s.updates); err != nil {
 		return err
@@ -71,8 +71,18 @@ func (s *Service) openCollecting(ctx context.Context) error {
 			}
 			agents = append(agents, ag)
 		}
+		// The collector's own config says where each vantage is and what is watched.
+		var vantages []ingest.Vantage
+		for _, v := range cfg.Vantages {
+			vantages = append(vantages, ingest.Vantage{ID: v.ID, Region: v.Region, Country: v.Country})
+		}
+		var watch []ingest.Watched
+		for _, p := range cfg.Providers {
+			watch = append(watch, ingest.Watched{Provider: p.ID, Models: p.Models})
+		}
 		s.ingest, err = ingest.New(ingest.Options{
 			Agents: agents, Sink: s.store, OnFresh: s.fresh, MaxBodyBytes: int64(cfg.Collector.MaxBodyMiB) << 20,
+			Vantages: vantages, Watch: watch, MaxAge: cfg.Collector.MaxResultAge.D(), MaxSkew: cfg.Collector.MaxClockSkew.D(),
 			Now: o.Now, Logger: o.Logger.With("component", "ingest"),
 		})
 		if err != nil {
@@ -94,15 +104,21 @@ func (s *Service) openProbing() error {
 	if s.runner, err = runner.New(ropts); err != nil {
 		return err
 	}
+	// One job per (vantage, provider, model, check); a models list is one job for its models.
+	targets := s.runner.Targets("", "")
+	for _, t := range targets {
+		s.met.AddSkipSeries(t.Vantage.ID, t.Provider.ID, t.Check.Kind)
+	}
 	s.sched = schedule.New(schedule.Options{
 		Jitter: cfg.Probing.Jitter.D(), Concurrency: s.runner.Concurrency(), Logger: o.Logger, Now: o.Now,
+		OnSkip: func(j schedule.Job) { s.met.ObserveSkipped(j.Vantage, j.Provider, j.Check) },
 	})
 	sink := s.sink
 	if s.mode == config.ModeAgent {
 		a := cfg.Agent
 		s.pub, err = publish.New(publish.Options{
 			URL: a.CollectorURL, Agent: a.ID, Token: a.Token.Reveal(), SpoolDir: a.SpoolDir,
-			SpoolMaxBytes: int64(a.SpoolMaxMiB) << 20, BatchSize: a.BatchSize, FlushInterval: a.FlushInterval.D(),
+			SpoolMaxBytes: int64(a.SpoolMaxMiB) << 20, SpoolMaxAge: a.SpoolMaxAge.D(), BatchSize: a.BatchSize, FlushInterval: a.FlushInterval.D(),
 			Now: o.Now, Logger: o.Logger.With("component", "publish"),
 		})
 		if err != nil {
@@ -111,7 +127,7 @@ func (s *Service) openProbing() error {
 		s.met.RegisterSpool(spoolStats(s.pub))
 		sink = s.agentSink
 	}
-	return s.runner.Schedule(s.sched, s.runner.Targets("", ""), sink)
+	return s.runner.Schedule(s.sched, targets, sink)
 }
 
 // handler is the HTTP surface of the mode.
@@ -160,7 +176,9 @@ func (s *Service) handler() http.Handler {
 	return mux
 }
 
-// sink takes a run's own results: store, InfluxDB, metrics, detection.
+// sink takes a run's own results as each request ends (one result, or a models list's
+// decided models together): store, InfluxDB, metrics, detection. Probe jobs call it
+// concurrently.
 func (s *Service) sink(rs []model.Result) {
 	now := s.o.Now()
 	for i := range rs {
@@ -186,7 +204,8 @@ func (s *Service) fresh(_ string, rs []model.Result) {
 	s.met.SetVantages(s.vantageHealth())
 }
 
-// agentSink takes an agent's results: to the collector, and to the agent's own metrics.
+// agentSink takes an agent's results as each request ends: to the publisher (spool, then the
+// collector), and to the agent's own metrics.
 func (s *Service) agentSink(rs []model.Result) {
 	s.pub.Add(rs)
 	s.met.ObserveResults(rs)
@@ -223,6 +242,7 @@ func lastSeen(t time.Time) string {
 // updates hands event updates to the notifiers and the OnUpdates hook.
 func (s *Service) updates(us []model.EventUpdate) {
 	s.notify.Submit(us...)
+	s.met.ObserveEventUpdates(us) // accesswatch_incident_* (after a restart, pending() replays the open events)
 	if s.o.OnUpdates != nil {
 		s.o.OnUpdates(us)
 	}
@@ -261,7 +281,7 @@ func (s *Service) vantageHealth() []metrics.VantageHealth {
 
 // metricsOptions lists the label values known from the config, to pre-create series.
 func metricsOptions(cfg *config.Config, version string) metrics.Options {
-	o := metrics.Options{Version: version}
+	o := metrics.Options{Version: version, Closed: true} // label values from the config only
 	for _, v := range cfg.Vantages {
 		o.Vantages = append(o.Vantages, v.ID)
 		if !slices.Contains(o.Regions, v.Region) {
@@ -284,5 +304,6 @@ func metricsOptions(cfg *config.Config, version string) metrics.Options {
 	for _, a := range cfg.Collector.Agents {
 		o.Agents = append(o.Agents, a.ID)
 	}
+	o.PublicURL = cfg.Server.PublicURL
 	return o
 }

@@ -1,7 +1,8 @@
 // Package service wires accesswatch's three ways of running:
 //
-//   - run: everything on one host — vantages probe on schedule, results go to the embedded store
-//     (and InfluxDB), detection and alerting, the HTTP API;
+//   - run: everything on one host — vantages probe on schedule (one job per vantage, provider,
+//     model and check; see probes/runner), each result goes to the embedded store (and
+//     InfluxDB), detection and alerting as its request ends; the HTTP API;
 //   - agent: vantages probe on schedule and push their results to a collector, spooling on disk
 //     while it is away; serves /healthz and /metrics;
 //   - collector: accepts agents' pushes, stores, detects, alerts and serves the API.

@@ -47,9 +47,13 @@ func ingestStats(h *ingest.Handler) func() metrics.IngestStats {
 			for _, n := range a.Rejected {
 				rejected += n
 			}
+			refused := make(map[string]uint64, len(a.Refused))
+			for r, n := range a.Refused {
+				refused[string(r)] = n
+			}
 			out.Agents[id] = metrics.AgentIngest{
 				Batches: a.Batches, Accepted: a.Accepted, Duplicate: a.Duplicates, Rejected: rejected,
-				ClockOffset: a.ClockOffset, LastPush: a.LastSeen,
+				Refused: refused, ClockOffset: a.ClockOffset, LastPush: a.LastSeen,
 			}
 		}
 		return out
@@ -62,6 +66,7 @@ func spoolStats(p *publish.Publisher) func() metrics.SpoolStats {
 		return metrics.SpoolStats{
 			Results: uint64(st.SpoolResults), Bytes: uint64(st.SpoolBytes), Dropped: uint64(st.Dropped),
 			PushFailures: uint64(st.Failures), PushSent: uint64(st.Sent),
+			Expired: uint64(st.Expired), PushRefused: uint64(st.Refused),
 		}
 	}
 }

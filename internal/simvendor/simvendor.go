@@ -1,8 +1,9 @@
 // Package simvendor is a simulated model vendor for the demo, end-to-end tests and benchmarks.
 // It answers Anthropic- and OpenAI-shaped API calls with the vendors' real bodies and decides, like
 // a real vendor's edge, by the caller's source address and a GeoIP country: a model can be
-// withdrawn for some countries or for everyone, a country can be geo-blocked, the vendor can be
-// overloaded. It never reaches the network.
+// withdrawn for some countries or for everyone, a country can be geo-blocked or stalled (calls
+// held unanswered until the stall ends), the vendor can be overloaded. It never reaches the
+// network.
 package simvendor
 
 import (
@@ -67,6 +68,7 @@ type Server struct {
 	blocked    map[string]bool            // country → whole API geo-blocked
 	overloaded bool
 	listFault  ListFault
+	stalled    map[string]chan struct{} // country → closed when its stall ends
 }
 
 // New returns a vendor serving o.Models to everyone.
@@ -91,6 +93,7 @@ func New(o Options) *Server {
 		log:       o.Logger,
 		withdrawn: map[string]map[string]bool{},
 		blocked:   map[string]bool{},
+		stalled:   map[string]chan struct{}{},
 	}
 }
 
@@ -134,6 +137,47 @@ func (s *Server) Unblock(countries ...string) {
 	defer s.mu.Unlock()
 	for _, c := range countries {
 		delete(s.blocked, c)
+	}
+}
+
+// Stall holds every call from countries unanswered (a stalled region: the edge accepts the
+// connection and then says nothing) until Unstall lifts it, or the caller gives up. Calls held
+// when the stall ends are then answered as usual.
+func (s *Server) Stall(countries ...string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, c := range countries {
+		if s.stalled[c] == nil {
+			s.stalled[c] = make(chan struct{})
+		}
+	}
+}
+
+// Unstall ends a stall: held calls are answered, new ones at once.
+func (s *Server) Unstall(countries ...string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, c := range countries {
+		if ch := s.stalled[c]; ch != nil {
+			close(ch)
+			delete(s.stalled, c)
+		}
+	}
+}
+
+// hold waits out a stall of country; false when the caller gave up first.
+func (s *Server) hold(r *http.Request, country string) bool {
+	s.mu.RLock()
+	ch := s.stalled[country]
+	s.mu.RUnlock()
+	if ch == nil {
+		return true
+	}
+	select {
+	case <-ch:
+		return true
+	case <-r.Context().Done():
+		return false
 	}
 }
 
@@ -293,7 +337,11 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusNotFound, `{"type":"error","error":{"type":"not_found_error","message":"Not Found"}}`)
 	})
-	return mux
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if s.hold(r, s.callerCountry(r)) {
+			mux.ServeHTTP(w, r)
+		}
+	})
 }
 
 // modelOf reads the model of a POST body.

@@ -9,6 +9,7 @@ import (
 	"net/netip"
 	"strings"
 	"testing"
+	"time"
 )
 
 // client returns an HTTP client whose connections come from the given loopback source address.
@@ -183,5 +184,51 @@ func TestOpenAIListAndFaults(t *testing.T) {
 	v.SetListFault(ListServed)
 	if _, _, b := call(t, in, "GET", url+"/anthropic/v1/models", "", anth); !strings.Contains(b, "claude-sonnet-4-5-20260501") {
 		t.Errorf("served again: %s", b)
+	}
+}
+
+// A stalled country's calls are held until the stall ends, then answered; other countries
+// are answered at once; a caller that gives up is let go.
+func TestStall(t *testing.T) {
+	v, url := newVendor(t)
+	in, us := client(t, "127.0.1.1"), client(t, "127.0.4.1")
+	v.Stall("IN")
+	if st, _, _ := call(t, us, "GET", url+"/anthropic/v1/models", "", anth); st != 200 {
+		t.Fatalf("US during India's stall: %d, want 200", st)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, "GET", url+"/anthropic/v1/models", nil)
+	if resp, err := in.Do(req); err == nil {
+		resp.Body.Close()
+		t.Fatalf("India answered %d during its stall", resp.StatusCode)
+	}
+	held := make(chan int, 1)
+	go func() {
+		req, _ := http.NewRequest("GET", url+"/anthropic/v1/models", nil)
+		for k, val := range anth {
+			req.Header.Set(k, val)
+		}
+		resp, err := in.Do(req)
+		if err != nil {
+			held <- 0
+			return
+		}
+		resp.Body.Close()
+		held <- resp.StatusCode
+	}()
+	select {
+	case st := <-held:
+		t.Fatalf("held call answered %d before the stall ended", st)
+	case <-time.After(200 * time.Millisecond):
+	}
+	v.Unstall("IN")
+	select {
+	case st := <-held:
+		if st != 200 {
+			t.Fatalf("held call answered %d after the stall, want 200", st)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("held call not answered within 5s of the stall's end")
 	}
 }

@@ -16,7 +16,9 @@
 // The spool is bounded by SpoolMaxBytes: when an append would exceed it, whole segments are
 // dropped, oldest first, and the results in them that were never delivered are counted in
 // Stats.Dropped (exactly: results of a dropped segment that a request in flight then delivers
-// count as sent, not dropped).
+// count as sent, not dropped). It is also bounded in age: a result older than SpoolMaxAge
+// (default 24h, agent.spool_max_age) when its turn comes is dropped unsent and counted in
+// Stats.Expired, since the collector would refuse it (collector.max_result_age).
 //
 // # Durability
 //
@@ -40,5 +42,9 @@
 // an operator, and data is never dropped for it; other unexpected answers (404, 3xx, …) are
 // treated alike. 413 halves the request until it fits (a single result still refused is
 // dropped and counted in Stats.Rejected); 400 and 422 drop the batch, counted in
-// Stats.Rejected and logged with the count. The token never appears in logs or errors.
+// Stats.Rejected and logged with the count. Results a 200 answers as refused
+// (push.Response.Refused: a provider, model or check the collector does not watch, or a time
+// outside its window) are dropped with the batch's acknowledgement, counted in Stats.Refused and
+// logged at most once a minute with the collector's first reason: one of them never holds back
+// the rest of the spool. The token never appears in logs or errors.
 package publish

@@ -34,6 +34,7 @@ type collector struct {
 	maxResults int             // > 0: 413 for larger batches
 	huge       map[string]bool // 413 for any batch holding one of these
 	poison     map[string]bool // 400 for any batch holding one of these
+	refuse     map[string]bool // acknowledged as refused (push.Response.Refused), never stored
 	loseAcks   int             // store the next batches, then drop the connection unanswered
 	seen       map[string]int  // id → times stored-or-duplicate in acknowledged batches
 	order      []string        // ids, first arrival order
@@ -44,7 +45,7 @@ type collector struct {
 }
 
 func newCollector(t testing.TB) *collector {
-	c := &collector{mode: "ok", seen: map[string]int{}, huge: map[string]bool{}, poison: map[string]bool{}}
+	c := &collector{mode: "ok", seen: map[string]int{}, huge: map[string]bool{}, poison: map[string]bool{}, refuse: map[string]bool{}}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -195,6 +196,13 @@ func (c *collector) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	var resp push.Response
 	for _, id := range ids {
+		if c.refuse[id] {
+			if resp.Refused == 0 {
+				resp.Refusal = "results[?].model: not watched"
+			}
+			resp.Refused++
+			continue
+		}
 		if c.seen[id] == 0 {
 			resp.Accepted++
 			if !c.light {
@@ -314,7 +322,8 @@ func options(t testing.TB, url, dir string) (Options, *logBuf) {
 	return Options{
 		URL: url, Agent: "agent-1", Token: testToken, SpoolDir: dir,
 		BatchSize: 50, FlushInterval: 5 * time.Millisecond,
-		Backoff: 2 * time.Millisecond, MaxBackoff: 20 * time.Millisecond, FinalTimeout: time.Second,
+		SpoolMaxAge: 100 * 365 * 24 * time.Hour, // results() are dated 2026-03-01; expiry has its own test
+		Backoff:     2 * time.Millisecond, MaxBackoff: 20 * time.Millisecond, FinalTimeout: time.Second,
 		Client: &http.Client{Timeout: 2 * time.Second},
 		Logger: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 	}, logs

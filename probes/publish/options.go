@@ -15,6 +15,7 @@ import (
 // Defaults of Options.
 const (
 	DefaultSpoolMaxBytes = 256 << 20
+	DefaultSpoolMaxAge   = 24 * time.Hour
 	DefaultSegmentBytes  = 4 << 20
 	DefaultBatchSize     = 1000
 	DefaultFlushInterval = time.Second
@@ -38,6 +39,10 @@ type Options struct {
 	// SegmentBytes is the size at which a spool file is rotated (default 4 MiB, at most
 	// SpoolMaxBytes/4): the granularity of fsync, deletion and of dropping at the bound.
 	SegmentBytes int64
+	// SpoolMaxAge is the oldest a result may be (by its time, on Now's clock) when it is sent:
+	// older ones are dropped unsent and counted in Stats.Expired (default 24h). The collector
+	// refuses results older than its collector.max_result_age; keep that at least this.
+	SpoolMaxAge time.Duration
 
 	BatchSize     int           // results per request (default 1000, at most push.MaxResults)
 	FlushInterval time.Duration // longest a result waits before being sent (default 1s)
@@ -72,7 +77,7 @@ func (o Options) withDefaults() (Options, string, error) {
 		return o, "", errors.New("publish: SpoolDir is required")
 	case o.BatchSize < 0 || o.BatchSize > push.MaxResults:
 		return o, "", fmt.Errorf("publish: BatchSize must be between 1 and %d", push.MaxResults)
-	case o.SpoolMaxBytes < 0, o.SegmentBytes < 0, o.FlushInterval < 0, o.Backoff < 0,
+	case o.SpoolMaxBytes < 0, o.SegmentBytes < 0, o.SpoolMaxAge < 0, o.FlushInterval < 0, o.Backoff < 0,
 		o.MaxBackoff < 0, o.FinalTimeout < 0:
 		return o, "", errors.New("publish: sizes and durations must not be negative")
 	}
@@ -81,6 +86,9 @@ func (o Options) withDefaults() (Options, string, error) {
 	}
 	if o.SpoolMaxBytes < minSpoolBytes {
 		return o, "", fmt.Errorf("publish: SpoolMaxBytes must be at least %d", minSpoolBytes)
+	}
+	if o.SpoolMaxAge == 0 {
+		o.SpoolMaxAge = DefaultSpoolMaxAge
 	}
 	if o.SegmentBytes == 0 {
 		o.SegmentBytes = DefaultSegmentBytes

@@ -28,6 +28,8 @@ type Stats struct {
 	SpoolResults int64 // gauge: results in the spool not yet acknowledged
 	Dropped      int64 // oldest results dropped because the spool hit SpoolMaxBytes
 	Rejected     int64 // refused by the collector as invalid (400, 422, 413 for one result)
+	Refused      int64 // of Sent, results the collector acknowledged as refused (push.Response.Refused)
+	Expired      int64 // dropped unsent because they were older than SpoolMaxAge
 	Corrupt      int64 // torn or corrupt spool data skipped (occurrences, not results)
 	Lost         int64 // results that could not be spooled (disk error, Add after Close)
 	Batches      int64 // requests acknowledged
@@ -50,6 +52,8 @@ type Publisher struct {
 	unreadSince time.Time // when the oldest unread result was added; zero: send at once
 	replayMark  mark      // results up to here waited through a failure or a restart
 	st          Stats
+	expiredLog  time.Time // when expired results were last logged
+	refusedLog  time.Time // when refused results were last logged
 
 	wake    chan struct{}
 	running atomic.Bool
@@ -210,6 +214,65 @@ func (p *Publisher) trim(recs []record) []record {
 			"dropped_total", p.st.Dropped)
 	}
 	return recs[i:]
+}
+
+// logEvery bounds the log lines about expired and refused results to one this often.
+const logEvery = time.Minute
+
+// expire removes from recs the results older than SpoolMaxAge, counting them in
+// Stats.Expired. The spool's cursor is positional, so what is removed is acknowledged with
+// the next batch; when everything is removed it is acknowledged now.
+func (p *Publisher) expire(recs []record) []record {
+	now := p.o.Now()
+	cutoff := now.Add(-p.o.SpoolMaxAge)
+	old := func(r *record) bool { t, ok := recordTime(r.raw); return ok && t.Before(cutoff) }
+	first := -1
+	for i := range recs {
+		if old(&recs[i]) {
+			first = i
+			break
+		}
+	}
+	if first < 0 {
+		return recs
+	}
+	keep := append(make([]record, 0, len(recs)), recs[:first]...)
+	n := 0
+	for i := first; i < len(recs); i++ {
+		if old(&recs[i]) {
+			n++
+			continue
+		}
+		keep = append(keep, recs[i])
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.st.Expired += int64(n)
+	if p.expiredLog.IsZero() || now.Sub(p.expiredLog) >= logEvery {
+		p.expiredLog = now
+		p.log.Warn("publish: results older than agent.spool_max_age dropped unsent", "results", n,
+			"max_age", p.o.SpoolMaxAge, "expired_total", p.st.Expired)
+	}
+	if len(keep) == 0 {
+		p.commit(recs)
+	}
+	return keep
+}
+
+// recordTime reads a spooled result's "time" without decoding the rest of it.
+func recordTime(raw []byte) (time.Time, bool) {
+	const key = `"time":"`
+	i := bytes.Index(raw, []byte(key))
+	if i < 0 {
+		return time.Time{}, false
+	}
+	rest := raw[i+len(key):]
+	j := bytes.IndexByte(rest, '"')
+	if j < 0 {
+		return time.Time{}, false
+	}
+	t, err := time.Parse(time.RFC3339Nano, string(rest[:j]))
+	return t, err == nil
 }
 
 // redact removes the token from text that may come from elsewhere (an error, a collector's

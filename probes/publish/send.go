@@ -123,7 +123,7 @@ func (s *sender) next(ctx context.Context) []record {
 // step makes one request with the head of cur and returns what is left of cur.
 func (s *sender) step(ctx context.Context, cur []record) ([]record, outcome) {
 	p := s.p
-	if cur = p.trim(cur); len(cur) == 0 {
+	if cur = p.expire(p.trim(cur)); len(cur) == 0 {
 		return nil, outcome{kind: outOK}
 	}
 	n := min(len(cur), s.limit)
@@ -218,9 +218,20 @@ func (p *Publisher) settle(recs []record, r *push.Response, recovering bool) {
 			p.st.Replayed++
 		}
 	}
-	if got := int64(r.Accepted + r.Duplicates); got != n {
+	if got := int64(r.Accepted + r.Duplicates + r.Refused); got != n {
 		p.log.Warn("publish: the collector acknowledged a different number of results",
-			"sent", n, "accepted", r.Accepted, "duplicates", r.Duplicates)
+			"sent", n, "accepted", r.Accepted, "duplicates", r.Duplicates, "refused", r.Refused)
+	}
+	if r.Refused > 0 {
+		// Not in the collector's configuration, or outside its time window: sending them
+		// again would not help; the agent's and the collector's configs disagree.
+		p.st.Refused += int64(r.Refused)
+		now := p.o.Now()
+		if p.refusedLog.IsZero() || now.Sub(p.refusedLog) >= logEvery {
+			p.refusedLog = now
+			p.log.Warn("publish: the collector refused results it does not watch; dropped them",
+				"refused", r.Refused, "first", p.redact(r.Refusal), "refused_total", p.st.Refused)
+		}
 	}
 	p.commit(recs)
 }

@@ -289,3 +289,102 @@ func TestCorruptionFoundWhileReading(t *testing.T) {
 		t.Errorf("not logged:\n%s", logs)
 	}
 }
+
+// TestSpoolMaxAge: results older than SpoolMaxAge when their turn comes are dropped unsent
+// and counted, the young ones behind them still go, and the cursor moves past them all.
+func TestSpoolMaxAge(t *testing.T) {
+	c := newCollector(t)
+	dir := t.TempDir()
+	o, logs := options(t, c.url(), dir)
+	rs := results(0, 30) // 2026-03-01 12:00:00 + k s
+	o.SpoolMaxAge = time.Hour
+	// "Now" is 1 h 20 s after the first result: results 0…19 are more than an hour old.
+	now := rs[0].Time.Add(time.Hour + 20*time.Second)
+	o.Now = func() time.Time { return now }
+	o.FlushInterval = 0
+	p := open(t, o)
+	p.Add(rs)
+	stop := start(t, p)
+	waitFor(t, "the young results", func() bool { return c.count() == 10 })
+	stop()
+	order, _ := c.stored()
+	sameOrder(t, order, ids(rs[20:]))
+	st := p.Stats()
+	if st.Expired != 20 || st.Sent != 10 || st.SpoolResults != 0 || st.Rejected != 0 {
+		t.Fatalf("stats %+v: want 20 expired, 10 sent, none left", st)
+	}
+	if !strings.Contains(logs.String(), "older than agent.spool_max_age") {
+		t.Errorf("no log line about expired results:\n%s", logs)
+	}
+	// Nothing is read again after a restart: the cursor moved past the expired results.
+	p.Close()
+	p2 := open(t, o)
+	defer p2.Close()
+	if st := p2.Stats(); st.Recovered != 0 {
+		t.Fatalf("%d results waiting after a restart, want 0", st.Recovered)
+	}
+}
+
+// TestSpoolAllExpired: a batch of nothing but expired results is acknowledged without a request.
+func TestSpoolAllExpired(t *testing.T) {
+	c := newCollector(t)
+	o, _ := options(t, c.url(), t.TempDir())
+	rs := results(0, 5)
+	o.SpoolMaxAge = time.Minute
+	o.Now = func() time.Time { return rs[4].Time.Add(time.Hour) }
+	o.FlushInterval = 0
+	p := open(t, o)
+	p.Add(rs)
+	stop := start(t, p)
+	waitFor(t, "the spool to empty", func() bool { return p.Stats().SpoolResults == 0 })
+	stop()
+	if st := p.Stats(); st.Expired != 5 || st.Sent != 0 {
+		t.Fatalf("stats %+v: want 5 expired, 0 sent", st)
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.requests != 0 {
+		t.Fatalf("%d requests for a batch of expired results", c.requests)
+	}
+}
+
+func TestRecordTime(t *testing.T) {
+	r := results(0, 1)[0]
+	raw, _ := json.Marshal(r)
+	if got, ok := recordTime(raw); !ok || !got.Equal(r.Time) {
+		t.Fatalf("recordTime = %v %v, want %v", got, ok, r.Time)
+	}
+	for _, bad := range []string{`{}`, `{"time":"yesterday"}`, `{"time":"2026`} {
+		if _, ok := recordTime([]byte(bad)); ok {
+			t.Errorf("recordTime(%s) ok", bad)
+		}
+	}
+}
+
+// TestCollectorRefusesSome: results the collector acknowledges as refused are dropped, counted
+// in Stats.Refused and logged once; the rest of the batch and the spool go on.
+func TestCollectorRefusesSome(t *testing.T) {
+	c := newCollector(t)
+	o, logs := options(t, c.url(), t.TempDir())
+	rs := results(0, 20)
+	c.mu.Lock()
+	c.refuse[rs[3].ID], c.refuse[rs[11].ID] = true, true
+	c.mu.Unlock()
+	p := open(t, o)
+	p.Add(rs)
+	stop := start(t, p)
+	waitFor(t, "the spool to empty", func() bool { return p.Stats().SpoolResults == 0 })
+	stop()
+	if st := p.Stats(); st.Refused != 2 || st.Sent != 20 || st.Rejected != 0 {
+		t.Fatalf("stats %+v: want 2 refused of 20 sent", st)
+	}
+	if c.count() != 18 {
+		t.Fatalf("collector stored %d, want 18", c.count())
+	}
+	if n := strings.Count(logs.String(), "refused results it does not watch"); n != 1 {
+		t.Errorf("%d log lines about refusals, want 1:\n%s", n, logs)
+	}
+	if strings.Contains(logs.String(), "acknowledged a different number") {
+		t.Errorf("refused results counted as a mismatch:\n%s", logs)
+	}
+}

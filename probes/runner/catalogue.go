@@ -81,10 +81,12 @@ type listRead struct {
 // shows (by id, alias or dated snapshot) is available; one it does not show is confirmed
 // with one get through the same vantage. Only a get the vendor itself answers with
 // not-found (model_unavailable) makes it absent; a broken, truncated or empty list never
-// does.
-func (r *Runner) probeCatalogue(ctx context.Context, t Target, scheduled time.Time) []model.Result {
+// does. What the list decided goes to emit at once, as the last page ends; each confirmed
+// model then goes on its own, as its get ends.
+func (r *Runner) probeCatalogue(ctx context.Context, t Target, scheduled time.Time, emit func([]model.Result)) {
 	lr := r.readList(ctx, t, scheduled)
-	out := make([]model.Result, 0, len(t.Models))
+	decided := make([]model.Result, 0, len(t.Models))
+	var absent []string
 	for _, m := range t.Models {
 		res := lr.base
 		res.ID = model.NewID(res.Time)
@@ -96,13 +98,19 @@ func (r *Runner) probeCatalogue(ctx context.Context, t Target, scheduled time.Ti
 				res = *lr.failed
 				res.ID, res.Model = model.NewID(res.Time), m
 			} else {
-				res = r.confirmAbsent(ctx, t, m, scheduled)
+				absent = append(absent, m)
+				continue
 			}
 		}
 		// Otherwise the list itself failed or cannot be read: its classification stands.
-		out = append(out, res)
+		decided = append(decided, res)
 	}
-	return out
+	if len(decided) > 0 {
+		emit(decided)
+	}
+	for _, m := range absent {
+		emit([]model.Result{r.confirmAbsent(ctx, t, m, scheduled)})
+	}
 }
 
 // readList reads the first page and follows the vendor's cursor.
@@ -122,6 +130,8 @@ func (r *Runner) readList(ctx context.Context, t Target, scheduled time.Time) li
 		page, ok := r.readPage(t, ad, &res, ex)
 		if lr.pages == 1 {
 			lr.base = res
+		} else {
+			lr.base.EndedAt = res.EndedAt // the list is known once its last page came
 		}
 		if !ok {
 			if lr.pages == 1 {
@@ -186,7 +196,8 @@ func (r *Runner) readPage(t Target, ad providers.Adapter, res *model.Result, ex 
 func (r *Runner) confirmAbsent(ctx context.Context, t Target, m string, scheduled time.Time) model.Result {
 	ad, err := r.reg.Lookup(t.Provider.Kind)
 	if err != nil || !ad.Supports(model.CheckModel) {
-		res := model.Result{ID: model.NewID(r.now()), SchemaVersion: model.SchemaVersion, Time: r.now(), ScheduledAt: scheduled,
+		now := r.now()
+		res := model.Result{ID: model.NewID(now), SchemaVersion: model.SchemaVersion, Time: now, EndedAt: now, ScheduledAt: scheduled,
 			Vantage: t.Vantage.ID, Region: t.Vantage.Region, Country: t.Vantage.Country,
 			Provider: t.Provider.ID, Kind: t.Provider.Kind, Model: m, Check: model.CheckModels,
 			Classification: model.Classification{Layer: model.LayerAPI, Class: model.ClassUnexpectedResponse,

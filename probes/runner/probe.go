@@ -14,27 +14,31 @@ import (
 	"github.com/accesswatch/accesswatch/probes/verify"
 )
 
-// Probe runs one target now and returns one Result per model it covers. It never fails: every
-// failure is a Result with a failing classification.
+// Probe runs one target now and returns one Result per model it covers (one for a control
+// target). It never fails: every failure is a Result with a failing classification.
 func (r *Runner) Probe(ctx context.Context, t Target, scheduled time.Time) []model.Result {
-	switch t.Check.Kind {
-	case model.CheckModels:
-		return r.probeList(ctx, t, scheduled)
-	case model.CheckControl:
-		return []model.Result{r.control(ctx, t, scheduled)}
-	}
-	out := make([]model.Result, 0, len(t.Models))
-	for _, m := range t.Models {
-		res, _ := r.exchange(ctx, t, m, scheduled)
-		out = append(out, res)
-	}
+	var out []model.Result
+	r.ProbeEach(ctx, t, scheduled, func(rs []model.Result) { out = append(out, rs...) })
 	return out
 }
 
-// probeList reads the models list, every page of it, and each model's presence from it;
-// a model the list does not show is confirmed with one get (catalogue.go).
-func (r *Runner) probeList(ctx context.Context, t Target, scheduled time.Time) []model.Result {
-	return r.probeCatalogue(ctx, t, scheduled)
+// ProbeEach runs one target now and hands its results to emit as each request ends: one call
+// per request of a generate, count or model check (one result), of a control probe, and of a
+// confirming get; one call with every model a models list decided. emit is called from this
+// goroutine, in order, and may keep the slice.
+func (r *Runner) ProbeEach(ctx context.Context, t Target, scheduled time.Time, emit func([]model.Result)) {
+	switch t.Check.Kind {
+	case model.CheckModels:
+		r.probeCatalogue(ctx, t, scheduled, emit)
+		return
+	case model.CheckControl:
+		emit([]model.Result{r.control(ctx, t, scheduled)})
+		return
+	}
+	for _, m := range t.Models {
+		res, _ := r.exchange(ctx, t, m, scheduled)
+		emit([]model.Result{res})
+	}
 }
 
 // exchange sends one request of t's check for modelID and returns its Result and the raw exchange.
@@ -60,6 +64,7 @@ func (r *Runner) exchange(ctx context.Context, t Target, modelID string, schedul
 		res.Classification = model.Classification{Layer: model.LayerHTTP, Class: model.ClassBadRequest,
 			Access: model.AccessMisconfigured, Signature: t.Provider.Kind + ":request:cannot build", Rule: "runner.build"}
 		res.Error = redact.String(err.Error(), secrets...)
+		res.EndedAt = r.now()
 		return res, httpprobe.Exchange{}
 	}
 	res.Method, res.URL = req.Method, redact.String(redact.URL(req.URL), secrets...)
@@ -68,6 +73,7 @@ func (r *Runner) exchange(ctx context.Context, t Target, modelID string, schedul
 	defer cancel()
 	// Scrubbed before anything reads it: classify (which lower-cases), meta and excerpt.
 	ex := scrub(httpprobe.Do(pctx, v.rt, req.WithContext(pctx), r.bodyLimit(t)), secrets)
+	res.EndedAt = r.now()
 	res.Classification = classify.Classify(classify.Observation{
 		Kind: t.Provider.Kind, Check: t.Check.Kind, Model: modelID,
 		Status: ex.Status, Header: ex.Header, Body: ex.Body, Err: ex.Err, Op: ex.Op,
@@ -109,12 +115,14 @@ func (r *Runner) control(ctx context.Context, t Target, scheduled time.Time) mod
 		res.Classification = model.Classification{Layer: model.LayerHTTP, Class: model.ClassBadRequest,
 			Access: model.AccessMisconfigured, Signature: "control:request:cannot build", Rule: "runner.build"}
 		res.Error = redact.String(err.Error(), secrets...)
+		res.EndedAt = r.now()
 		return res
 	}
 	req.Header.Set("User-Agent", r.ua)
 	res.URL = redact.String(redact.URL(req.URL), secrets...)
 	// A proxy may forward its Proxy-Authorization and an echo repeat it: scrubbed first.
 	ex := scrub(httpprobe.Do(pctx, v.rt, req, 4<<10), secrets)
+	res.EndedAt = r.now()
 	res.Classification = classify.Classify(classify.Observation{
 		Kind: "control", Check: model.CheckControl, Status: ex.Status, Header: ex.Header, Body: ex.Body, Err: ex.Err, Op: ex.Op,
 	})

@@ -2,6 +2,14 @@
 // a provider from one vantage, through that vantage's own transport, classified into Results.
 // It also keeps each vantage's verification verdict and marks results from a vantage whose egress
 // is in the wrong country, so they never count for the configured region.
+//
+// Targets, and so scheduled jobs, are fine-grained: one per (vantage, provider, model, check),
+// except a models check, which reads one list for all its models (one job per vantage,
+// provider and check), and the control probe, one per vantage. A stalled request therefore holds
+// up only its own job, and each result reaches the sink as its request ends (ProbeEach): a
+// models check hands on every model the list decided at once, then each confirming get as it
+// ends. Every Result carries Time (the request's start) and EndedAt (when its answer or its
+// failure came).
 package runner
 
 import (
@@ -24,20 +32,26 @@ import (
 	"github.com/accesswatch/accesswatch/probes/verify"
 )
 
-// Target is one scheduled check of one provider from one vantage.
+// Target is one scheduled check of one provider from one vantage: of one model, or, for a models
+// check, of every model its list covers; a control target has no model.
 type Target struct {
 	Vantage  config.Vantage
 	Provider config.Provider
 	Check    config.Check
-	Models   []string // the models this check covers
+	Models   []string // the models this check covers: exactly one, except for a models check
 	Timeout  time.Duration
 
 	page url.Values // the query of a models-list page after the first (catalogue.go)
 }
 
-// Key names the target uniquely (a provider may have two checks of the same kind).
+// Key names the target uniquely (a provider may have two checks of the same kind): the
+// vantage, provider, check kind and config line, and the model unless it is a models check.
 func (t Target) Key() string {
-	return fmt.Sprintf("%s/%s/%s@%d", t.Vantage.ID, t.Provider.ID, t.Check.Kind, t.Check.Line)
+	k := fmt.Sprintf("%s/%s/%s@%d", t.Vantage.ID, t.Provider.ID, t.Check.Kind, t.Check.Line)
+	if t.Check.Kind != model.CheckModels && len(t.Models) == 1 {
+		k += "/" + t.Models[0]
+	}
+	return k
 }
 
 // Options configure a Runner.
@@ -112,7 +126,8 @@ func New(o Options) (*Runner, error) {
 	return r, nil
 }
 
-// Targets expands the config into targets, optionally only of one provider and one vantage.
+// Targets expands the config into targets, optionally only of one provider and one vantage:
+// one per model of each check, and one per models check (its list covers all its models).
 // Unless a provider is named, every vantage also gets a control target, so a vantage that cannot
 // reach a neutral endpoint is told apart from a vendor that does not answer it.
 func (r *Runner) Targets(provider, vantageID string) []Target {
@@ -134,7 +149,16 @@ func (r *Runner) Targets(provider, vantageID string) []Target {
 				if len(models) == 0 {
 					models = p.Models
 				}
-				out = append(out, Target{Vantage: v, Provider: p, Check: c, Models: models, Timeout: r.timeout(p, c)})
+				tg := Target{Vantage: v, Provider: p, Check: c, Timeout: r.timeout(p, c)}
+				if c.Kind == model.CheckModels {
+					tg.Models = models
+					out = append(out, tg)
+					continue
+				}
+				for _, m := range models {
+					tg.Models = []string{m}
+					out = append(out, tg)
+				}
 			}
 		}
 		if provider == "" && len(out) > first {
@@ -209,10 +233,11 @@ func (r *Runner) Round(ctx context.Context, targets []Target) []model.Result {
 			defer wg.Done()
 			pool <- struct{}{}
 			defer func() { <-pool }()
-			rs := r.Probe(ctx, t, r.now())
-			mu.Lock()
-			out = append(out, rs...)
-			mu.Unlock()
+			r.ProbeEach(ctx, t, r.now(), func(rs []model.Result) {
+				mu.Lock()
+				out = append(out, rs...)
+				mu.Unlock()
+			})
 		}()
 	}
 	wg.Wait()
@@ -229,7 +254,9 @@ func (r *Runner) concurrency(v config.Vantage) int {
 	return 8
 }
 
-// Schedule adds every target to s; each run's results go to sink.
+// Schedule adds every target to s as its own job (jitter, concurrency pool and no-overlap rule
+// per target); each result goes to sink as its request ends, a models list's decided models
+// together. Calls of sink come from many goroutines at once.
 func (r *Runner) Schedule(s *schedule.Scheduler, targets []Target, sink func([]model.Result)) error {
 	for _, t := range targets {
 		spec, err := config.ParseSchedule(t.Check.Schedule)
@@ -238,10 +265,11 @@ func (r *Runner) Schedule(s *schedule.Scheduler, targets []Target, sink func([]m
 		}
 		err = s.Add(schedule.Job{
 			Key: t.Key(), Schedule: spec, Pool: t.Vantage.ID, RunAtStart: true,
-			// The job's own deadline covers every model of the check; each request has t.Timeout.
-			Timeout: t.Timeout * time.Duration(max(1, requestsPerRun(t))),
+			Vantage: t.Vantage.ID, Provider: t.Provider.ID, Check: t.Check.Kind,
+			// The job's own deadline covers its requests; each request has t.Timeout.
+			Timeout: t.Timeout * time.Duration(requestsPerRun(t)),
 			Run: func(ctx context.Context, scheduled time.Time) {
-				sink(r.Probe(ctx, t, scheduled))
+				r.ProbeEach(ctx, t, scheduled, sink)
 			},
 		})
 		if err != nil {
@@ -251,13 +279,14 @@ func (r *Runner) Schedule(s *schedule.Scheduler, targets []Target, sink func([]m
 	return nil
 }
 
+// requestsPerRun bounds the requests of one run of t, each within t.Timeout.
 func requestsPerRun(t Target) int {
 	if t.Check.Kind == model.CheckModels {
 		// Every page shares one timeout; each model absent from the list may cost one
 		// confirming get (catalogue.go).
 		return 1 + len(t.Models)
 	}
-	return len(t.Models)
+	return max(1, len(t.Models))
 }
 
 // Concurrency returns every vantage's concurrency limit, for the scheduler.

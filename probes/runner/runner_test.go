@@ -92,8 +92,8 @@ func TestRoundSeesRegionalWithdrawal(t *testing.T) {
 	r, vendor := fixture(t, twoVantages)
 	vendor.Withdraw("claude-fable-5", "IN")
 	targets := r.Targets("", "")
-	if len(targets) != 8 {
-		t.Fatalf("%d targets, want 8 (2 vantages × (3 checks + control))", len(targets))
+	if len(targets) != 10 {
+		t.Fatalf("%d targets, want 10 (per vantage: one models list, generate × 2 models, openai model, control)", len(targets))
 	}
 	rs := r.Round(context.Background(), targets)
 	if len(rs) != 12 {

@@ -1,6 +1,11 @@
 // Package schedule runs probe jobs on cron schedules: per-job jitter so vantages don't fire in
 // lock-step, no overlapping runs of the same job, a concurrency limit per vantage, a timeout per
 // run, and a clean stop that waits for running jobs.
+//
+// A run that comes due while the job's previous run is still in flight is skipped, never queued:
+// it is counted (Stats.Skipped, Options.OnSkip) and logged once per streak — a WARN when the
+// first run is skipped and an INFO line, with how many were skipped, when the run that held
+// them up ends — not once per due run.
 package schedule
 
 import (
@@ -26,6 +31,9 @@ type Job struct {
 	// RunAtStart also runs the job once when the scheduler starts (after its jitter), so a
 	// restarted monitor knows the state in seconds, not after a whole interval.
 	RunAtStart bool
+	// Vantage, Provider and Check label what the job probes, for Options.OnSkip and the log;
+	// empty for jobs that are not probes.
+	Vantage, Provider, Check string
 }
 
 // Options configure a Scheduler.
@@ -38,6 +46,9 @@ type Options struct {
 	Now                func() time.Time
 	// Rand returns a random duration in [0, n); default math/rand/v2.
 	Rand func(n int64) int64
+	// OnSkip, when set, is called for every skipped run (the job's previous run still in
+	// flight), from the cron goroutine: it must not block.
+	OnSkip func(Job)
 }
 
 // Stats count what the scheduler did.
@@ -104,15 +115,13 @@ func (s *Scheduler) Add(j Job) error {
 			jitter = half
 		}
 	}
-	var busy atomic.Bool
+	st := &jobState{}
 	fire := func() {
 		scheduled := s.o.Now()
-		if !busy.CompareAndSwap(false, true) {
-			s.skipped.Add(1)
-			s.o.Logger.Warn("probe still running; skipping this run", "job", j.Key)
+		if !s.claim(j, st, scheduled) {
 			return
 		}
-		defer busy.Store(false)
+		defer s.release(j, st)
 		s.run(j, pool, jitter, scheduled)
 	}
 	s.cron.Schedule(j.Schedule, cron.FuncJob(fire))
@@ -120,6 +129,62 @@ func (s *Scheduler) Add(j Job) error {
 		s.atStart = append(s.atStart, fire)
 	}
 	return nil
+}
+
+// jobState is one job's run in flight and the streak of runs skipped behind it.
+type jobState struct {
+	mu      sync.Mutex
+	busy    bool
+	since   time.Time // when the run in flight fired
+	skipped int       // runs skipped since it started
+}
+
+// claim marks j running, or counts (and, first in a streak, logs) a skipped run.
+func (s *Scheduler) claim(j Job, st *jobState, now time.Time) bool {
+	st.mu.Lock()
+	if !st.busy {
+		st.busy, st.since, st.skipped = true, now, 0
+		st.mu.Unlock()
+		return true
+	}
+	st.skipped++
+	first, since := st.skipped == 1, st.since
+	st.mu.Unlock()
+	s.skipped.Add(1)
+	if s.o.OnSkip != nil {
+		s.o.OnSkip(j)
+	}
+	if first {
+		s.o.Logger.Warn("probe still running; skipping its runs until it ends", jobAttrs(j,
+			"running_for", now.Sub(since).Round(time.Millisecond))...)
+	}
+	return false
+}
+
+// release ends j's run and closes a streak of skipped runs with one line.
+func (s *Scheduler) release(j Job, st *jobState) {
+	st.mu.Lock()
+	n, since := st.skipped, st.since
+	st.busy, st.skipped = false, 0
+	st.mu.Unlock()
+	if n > 0 {
+		s.o.Logger.Info("probe run ended; runs skipped while it ran", jobAttrs(j,
+			"skipped", n, "ran_for", s.o.Now().Sub(since).Round(time.Millisecond))...)
+	}
+}
+
+func jobAttrs(j Job, kv ...any) []any {
+	out := []any{"job", j.Key}
+	if j.Vantage != "" {
+		out = append(out, "vantage", j.Vantage)
+	}
+	if j.Provider != "" {
+		out = append(out, "provider", j.Provider)
+	}
+	if j.Check != "" {
+		out = append(out, "check", j.Check)
+	}
+	return append(out, kv...)
 }
 
 func (s *Scheduler) run(j Job, pool chan struct{}, jitter time.Duration, scheduled time.Time) {

@@ -3,6 +3,9 @@ package schedule
 import (
 	"context"
 	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -171,6 +174,81 @@ func TestRunAtStart(t *testing.T) {
 		}
 		if atStart.Load() != 1 || later.Load() != 0 {
 			t.Fatalf("within a second of start: RunAtStart job ran %d times, other job %d; want 1 and 0", atStart.Load(), later.Load())
+		}
+	})
+}
+
+// lines is a slog handler that keeps each record's message and attributes.
+type lines struct {
+	mu  sync.Mutex
+	got []string
+}
+
+func (l *lines) Enabled(context.Context, slog.Level) bool { return true }
+func (l *lines) WithAttrs([]slog.Attr) slog.Handler       { return l }
+func (l *lines) WithGroup(string) slog.Handler            { return l }
+func (l *lines) Handle(_ context.Context, r slog.Record) error {
+	var b strings.Builder
+	b.WriteString(r.Level.String() + " " + r.Message)
+	r.Attrs(func(a slog.Attr) bool { fmt.Fprintf(&b, " %s=%v", a.Key, a.Value); return true })
+	l.mu.Lock()
+	l.got = append(l.got, b.String())
+	l.mu.Unlock()
+	return nil
+}
+
+func (l *lines) matching(s string) []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var out []string
+	for _, g := range l.got {
+		if strings.Contains(g, s) {
+			out = append(out, g)
+		}
+	}
+	return out
+}
+
+// A run that holds up later runs makes one WARN when the streak starts and one line when it
+// ends, with the count; every skipped run reaches OnSkip with the job's labels.
+func TestSkippedRunsLogOncePerStreak(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		log := &lines{}
+		var mu sync.Mutex
+		skips := map[string]int{}
+		s := New(Options{Logger: slog.New(log), OnSkip: func(j Job) {
+			mu.Lock()
+			skips[j.Vantage+"/"+j.Provider+"/"+j.Check]++
+			mu.Unlock()
+		}})
+		var runs atomic.Int32
+		release := make(chan struct{})
+		_ = s.Add(Job{Key: "au/anthropic/generate/m", Vantage: "au", Provider: "anthropic", Check: "generate",
+			Schedule: every(time.Second), Pool: "au", Run: func(context.Context, time.Time) {
+				if runs.Add(1) == 1 {
+					<-release // the first run stalls for a while; later ones are quick
+				}
+			}})
+		s.Start()
+		time.Sleep(10500 * time.Millisecond) // due at 1s…10s: the first (1s) stalls until 10.5s, 2s…10s are skipped
+		close(release)
+		time.Sleep(5 * time.Second) // 11s…15s run normally
+		if err := s.Stop(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		st := s.Stats()
+		if st.Skipped != 9 || skips["au/anthropic/generate"] != 9 {
+			t.Fatalf("skipped %d, OnSkip %v; want 9 and 9", st.Skipped, skips)
+		}
+		if runs.Load() != 6 {
+			t.Fatalf("%d runs, want 6 (the stalled one and 11s…15s)", runs.Load())
+		}
+		starts, ends := log.matching("skipping its runs"), log.matching("runs skipped while it ran")
+		if len(starts) != 1 || !strings.HasPrefix(starts[0], "WARN") || !strings.Contains(starts[0], "vantage=au") {
+			t.Errorf("streak start lines %q, want one WARN naming the vantage", starts)
+		}
+		if len(ends) != 1 || !strings.Contains(ends[0], "skipped=9") || !strings.Contains(ends[0], "ran_for=9.5s") {
+			t.Errorf("streak end lines %q, want one saying skipped=9 ran_for=9.5s", ends)
 		}
 	})
 }

@@ -37,7 +37,7 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: bench target|bare|blackbox|meter|ingest [flags]")
+		fmt.Fprintln(os.Stderr, "usage: bench target|bare|blackbox|meter|ingest|ingest-config [flags]")
 		os.Exit(2)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -54,6 +54,8 @@ func main() {
 		err = meter(ctx, os.Args[2:])
 	case "ingest":
 		err = ingestLoad(ctx, os.Args[2:])
+	case "ingest-config": // the vantages and providers a collector needs to accept ingest's results
+		_, err = fmt.Print(ingestload.ConfigYAML())
 	default:
 		err = fmt.Errorf("unknown mode %q", os.Args[1])
 	}

@@ -29,6 +29,7 @@ type Report struct {
 	Results    int   // results in acknowledged batches
 	Accepted   int   // results the collector stored now
 	Duplicates int   // results it already had
+	Refused    int   // results it refused (not in its configuration or outside its time window)
 	Failed     int   // requests that failed or were answered with an error
 	FirstError error // of the first failed request
 	BytesSent  int64 // compressed bodies of acknowledged batches
@@ -42,9 +43,9 @@ type Report struct {
 }
 
 func (r Report) String() string {
-	return fmt.Sprintf("%d results in %d batches in %v: %.0f results/s (accepted %d, duplicates %d, failed requests %d; "+
+	return fmt.Sprintf("%d results in %d batches in %v: %.0f results/s (accepted %d, duplicates %d, refused %d, failed requests %d; "+
 		"latency p50 %v p99 %v max %v; %.1f MB sent; bodies built in %v)",
-		r.Results, r.Batches, r.Duration.Round(time.Millisecond), r.ResultsPerSec, r.Accepted, r.Duplicates, r.Failed,
+		r.Results, r.Batches, r.Duration.Round(time.Millisecond), r.ResultsPerSec, r.Accepted, r.Duplicates, r.Refused, r.Failed,
 		r.LatencyP50.Round(time.Microsecond), r.LatencyP99.Round(time.Microsecond), r.LatencyMax.Round(time.Microsecond),
 		float64(r.BytesSent)/1e6, r.Prepare.Round(time.Millisecond))
 }
@@ -59,7 +60,8 @@ func Run(ctx context.Context, url, token, agent string, concurrency, batch, tota
 			concurrency, batch, total)
 	}
 	start := time.Now()
-	bodies, err := Bodies(agent, batch, total, start)
+	// Dated up to now, one millisecond apart: within a collector's time window.
+	bodies, err := Bodies(agent, batch, total, start.Add(-time.Duration(total)*time.Millisecond))
 	if err != nil {
 		return Report{}, err
 	}
@@ -102,12 +104,60 @@ func Bodies(agent string, batch, total int, start time.Time) ([]Body, error) {
 	return out, nil
 }
 
+// The fleet Synthetic results come from: a collector accepts them only when its
+// configuration lists these vantages and models (ConfigYAML).
+var (
+	synthProviders = []string{"anthropic", "openai", "gemini", "mistral", "groq"}
+	synthRegions   = []string{"in", "au", "de", "us", "br", "za"}
+)
+
+const synthModels = 10
+
+// Fleet is the vantages (id, region, country) and the models of each provider Synthetic
+// results name, as ConfigYAML writes them.
+func Fleet() (vantages []struct{ ID, Region, Country string }, models map[string][]string) {
+	for _, r := range synthRegions {
+		vantages = append(vantages, struct{ ID, Region, Country string }{"load-" + r, r, strings.ToUpper(r)})
+	}
+	models = make(map[string][]string)
+	for _, p := range synthProviders {
+		for i := range synthModels {
+			models[p] = append(models[p], fmt.Sprintf("%s-model-%d", p, i))
+		}
+	}
+	return vantages, models
+}
+
+// ConfigYAML is the vantages and providers sections a collector needs to accept Synthetic
+// results: vantage "load-<region>" in each region (country its upper case) and models
+// "<provider>-model-<0…9>" of five providers.
+func ConfigYAML() string {
+	var b strings.Builder
+	b.WriteString("vantages:\n")
+	for _, r := range synthRegions {
+		fmt.Fprintf(&b, "  - { id: load-%s, region: %s, country: %s }\n", r, r, strings.ToUpper(r))
+	}
+	b.WriteString("providers:\n")
+	for _, p := range synthProviders {
+		models := make([]string, synthModels)
+		for i := range models {
+			models[i] = fmt.Sprintf("%s-model-%d", p, i)
+		}
+		kind := p
+		if p == "groq" {
+			fmt.Fprintf(&b, "  - { id: %s, kind: openai_compatible, base_url: \"https://api.groq.com/openai/v1\", models: [%s] }\n", p, strings.Join(models, ", "))
+			continue
+		}
+		fmt.Fprintf(&b, "  - { id: %s, kind: %s, models: [%s] }\n", p, kind, strings.Join(models, ", "))
+	}
+	return b.String()
+}
+
 // Synthetic returns n results numbered from first on, one millisecond apart from start,
 // spread like live traffic over 5 providers, 10 models, 6 regions (vantages "load-<region>")
 // and a mix of classes, most of them ok. Each has a fresh model.NewID.
 func Synthetic(first, n int, start time.Time) []model.Result {
-	providers := []string{"anthropic", "openai", "gemini", "mistral", "groq"}
-	regions := []string{"in", "au", "de", "us", "br", "za"}
+	providers, regions := synthProviders, synthRegions
 	classes := []model.Class{model.ClassOK, model.ClassOK, model.ClassOK, model.ClassOK, model.ClassGeoBlocked,
 		model.ClassOK, model.ClassOK, model.ClassRateLimited, model.ClassOK, model.ClassTimeout}
 	rs := make([]model.Result, n)
@@ -127,7 +177,7 @@ func Synthetic(first, n int, start time.Time) []model.Result {
 		rs[k] = model.Result{
 			ID: model.NewID(t), SchemaVersion: model.SchemaVersion, Time: t, ScheduledAt: t.Add(-time.Millisecond),
 			Vantage: "load-" + region, Region: region, Country: strings.ToUpper(region), Provider: provider,
-			Kind: provider, Model: fmt.Sprintf("%s-model-%d", provider, i%10), Check: model.CheckGenerate,
+			Kind: provider, Model: fmt.Sprintf("%s-model-%d", provider, i%synthModels), Check: model.CheckGenerate,
 			Method: http.MethodPost, URL: "https://api." + provider + ".example/v1/messages", HTTPStatus: status,
 			Classification: model.Classification{Layer: layer, Class: class, Access: model.AccessOf(class),
 				Signature: fmt.Sprintf("%s/%d/%s", provider, status, class)},
@@ -189,6 +239,7 @@ func Post(ctx context.Context, client *http.Client, url, token, agent string, co
 					rep.Results += bodies[i].Results
 					rep.Accepted += resp.Accepted
 					rep.Duplicates += resp.Duplicates
+					rep.Refused += resp.Refused
 					rep.BytesSent += int64(len(bodies[i].Data))
 				}
 				mu.Unlock()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/accesswatch/accesswatch/collector/ingest"
 	"github.com/accesswatch/accesswatch/collector/ingest/ingestload"
+	"github.com/accesswatch/accesswatch/internal/config"
 	"github.com/accesswatch/accesswatch/internal/model"
 	"github.com/accesswatch/accesswatch/internal/push"
 )
@@ -37,7 +39,15 @@ func (m *memSink) Insert(_ context.Context, rs []model.Result) ([]model.Result, 
 func collector(t *testing.T) (*httptest.Server, *memSink, *ingest.Handler) {
 	t.Helper()
 	sink := &memSink{ids: make(map[string]bool)}
-	h, err := ingest.New(ingest.Options{Agents: []ingest.Agent{{ID: "load", Tokens: []string{"load-token"}}}, Sink: sink})
+	o := ingest.Options{Agents: []ingest.Agent{{ID: "load", Tokens: []string{"load-token"}}}, Sink: sink}
+	vs, models := ingestload.Fleet()
+	for _, v := range vs {
+		o.Vantages = append(o.Vantages, ingest.Vantage(v))
+	}
+	for p, ms := range models {
+		o.Watch = append(o.Watch, ingest.Watched{Provider: p, Models: ms})
+	}
+	h, err := ingest.New(o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,7 +65,7 @@ func TestRunThroughTheRealHandler(t *testing.T) {
 		if err != nil {
 			t.Fatalf("run %d: %v", run, err)
 		}
-		if rep.Batches != 3 || rep.Results != 2500 || rep.Accepted != 2500 || rep.Duplicates != 0 || rep.Failed != 0 {
+		if rep.Batches != 3 || rep.Results != 2500 || rep.Accepted != 2500 || rep.Duplicates != 0 || rep.Refused != 0 || rep.Failed != 0 {
 			t.Errorf("run %d: %+v", run, rep)
 		}
 		if rep.ResultsPerSec <= 0 || rep.LatencyMax < rep.LatencyP50 || rep.BytesSent == 0 {
@@ -101,5 +111,37 @@ func TestSynthetic(t *testing.T) {
 	}
 	if len(classes) < 3 || classes[model.ClassOK] < len(rs)/2 {
 		t.Errorf("class mix %v: want mostly ok, some failures", classes)
+	}
+}
+
+// TestConfigYAMLIsACollectorConfig checks that the sections ConfigYAML writes make a
+// collector configuration that names exactly the fleet Synthetic results come from.
+func TestConfigYAMLIsACollectorConfig(t *testing.T) {
+	text := "collector: { agents: [ { id: load, tokens: [load-token-0123456789] } ] }\n" + ingestload.ConfigYAML()
+	c, err := config.Parse([]byte(text), "load.yml", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Require(config.ModeCollector); err != nil {
+		t.Fatal(err)
+	}
+	vs, models := ingestload.Fleet()
+	if len(c.Vantages) != len(vs) || len(c.Providers) != len(models) {
+		t.Fatalf("config has %d vantages and %d providers, the fleet %d and %d", len(c.Vantages), len(c.Providers), len(vs), len(models))
+	}
+	for i, v := range c.Vantages {
+		if v.ID != vs[i].ID || v.Region != vs[i].Region || v.Country != vs[i].Country {
+			t.Errorf("vantage %d: %+v, want %+v", i, v, vs[i])
+		}
+	}
+	for _, p := range c.Providers {
+		if strings.Join(p.Models, ",") != strings.Join(models[p.ID], ",") {
+			t.Errorf("provider %s models %v, want %v", p.ID, p.Models, models[p.ID])
+		}
+	}
+	for _, r := range ingestload.Synthetic(0, 600, time.Now()) {
+		if !slices.Contains(models[r.Provider], r.Model) {
+			t.Fatalf("Synthetic names %s/%s, not in the fleet", r.Provider, r.Model)
+		}
 	}
 }
