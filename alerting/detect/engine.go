@@ -55,7 +55,23 @@ type Options struct {
 	Now func() time.Time
 	// NewID makes event ids (default model.NewID).
 	NewID func(time.Time) string
+	// Keep, when set, says which (provider, model) and vantage may hold state: Restore drops
+	// the rest of a snapshot (targets of a model no longer watched, or junk a snapshot from
+	// before the collector bounded its input still holds), so state is bounded by the config.
+	Keep *Keep
 }
+
+// Keep is the configured world detection may hold state for.
+type Keep struct {
+	Target  func(provider, model string) bool
+	Vantage func(id string) bool
+}
+
+func (k *Keep) target(provider, mdl string) bool {
+	return k == nil || k.Target == nil || provider == "" || k.Target(provider, mdl)
+}
+
+func (k *Keep) vantage(id string) bool { return k == nil || k.Vantage == nil || k.Vantage(id) }
 
 func (o Options) withDefaults() Options {
 	if o.FailAfter <= 0 {

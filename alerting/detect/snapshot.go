@@ -59,15 +59,21 @@ func (e *Engine) Restore(b []byte) error {
 		return fmt.Errorf("detect: restore: snapshot version %d, want %d", s.Version, snapshotVersion)
 	}
 	n := New(e.o)
+	keep := e.o.Keep
 	for _, v := range s.Vantages {
 		if v == nil || n.vantages[v.ID] != nil {
 			return fmt.Errorf("detect: restore: bad or duplicate vantage")
 		}
-		n.vantages[v.ID] = v
+		if keep.vantage(v.ID) {
+			n.vantages[v.ID] = v
+		}
 	}
 	for _, rg := range s.Regions {
 		if rg == nil || n.regions[rkey{rg.Provider, rg.Model, rg.Region}] != nil {
 			return fmt.Errorf("detect: restore: bad or duplicate region")
+		}
+		if !keep.target(rg.Provider, rg.Model) {
+			continue
 		}
 		k := tkey{rg.Provider, rg.Model}
 		if n.targets[k] == nil {
@@ -80,16 +86,41 @@ func (e *Engine) Restore(b []byte) error {
 		n.addRegion(rg)
 	}
 	for _, vw := range s.Views {
+		if vw != nil && (!keep.target(vw.Provider, vw.Model) || !keep.vantage(vw.Vantage)) {
+			continue
+		}
 		if err := n.restoreView(vw); err != nil {
 			return err
 		}
 	}
 	for _, oe := range s.Events {
+		if oe != nil && (!keep.target(oe.Event.Provider, oe.Event.Model) ||
+			oe.Event.Vantage != "" && !keep.vantage(oe.Event.Vantage)) {
+			continue // an open event of what is no longer watched is not resumed
+		}
 		if err := n.restoreEvent(oe); err != nil {
 			return err
 		}
 	}
 	n.incidents, n.transitions = s.Incidents, s.Transitions
+	if keep != nil {
+		n.transitions = slices.DeleteFunc(n.transitions, func(tr model.Transition) bool {
+			return !keep.target(tr.Provider, tr.Model) || tr.Vantage != "" && !keep.vantage(tr.Vantage)
+		})
+		// Incidents count only the events that came back.
+		open := map[string]int{}
+		for _, oe := range n.open {
+			open[oe.Event.IncidentID]++
+		}
+		n.incidents = slices.DeleteFunc(n.incidents, func(in *incident) bool {
+			if in == nil {
+				return true
+			}
+			dropped := in.Open > 0 && open[in.ID] == 0 // all its open events were dropped
+			in.Open = min(in.Open, open[in.ID])
+			return dropped
+		})
+	}
 	// A round may have been waiting to be judged when the snapshot was taken: judge every
 	// target once a round after the restore (nothing is emitted where nothing changed).
 	for _, t := range n.targets {

@@ -2,6 +2,7 @@ package detect
 
 import (
 	"bytes"
+	"fmt"
 	"reflect"
 	"slices"
 	"testing"
@@ -156,5 +157,50 @@ func TestRestoreRejectsBadInput(t *testing.T) {
 	}
 	if n := len(h.e.OpenEvents()); n != 1 || !slices.Equal(h.e.OpenEvents()[0].Regions, []string{"australia", "europe", "india", "us"}) {
 		t.Fatalf("open events = %+v", h.e.OpenEvents())
+	}
+}
+
+// TestRestoreKeepsOnlyTheConfiguredWorld: a snapshot holding targets and vantages the config no
+// longer names (junk pushed before the collector bounded its input) restores without them.
+func TestRestoreKeepsOnlyTheConfiguredWorld(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, Options{})
+	for i := range 3 {
+		h.round(fourRegions, "p", []string{"m", fmt.Sprintf("junk-%d", i)}, func(v vp, mdl string) model.Class {
+			if v.region == "india" {
+				return geo
+			}
+			return ok
+		})
+	}
+	snap, err := h.e.Snapshot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	keep := &Keep{
+		Target:  func(provider, mdl string) bool { return provider == "p" && mdl == "m" },
+		Vantage: func(id string) bool { return id != "au1" },
+	}
+	e := New(Options{Keep: keep})
+	if err := e.Restore(snap); err != nil {
+		t.Fatal(err)
+	}
+	for _, st := range e.Status() {
+		if st.Model != "m" || st.Provider != "p" {
+			t.Errorf("restored a target the config does not name: %+v", st)
+		}
+	}
+	for _, vh := range e.Vantages() {
+		if vh.ID == "au1" {
+			t.Error("restored a vantage the config does not name")
+		}
+	}
+	for _, ev := range e.OpenEvents() {
+		if ev.Model != "m" {
+			t.Errorf("resumed an event of %s", ev.Model)
+		}
+	}
+	if len(e.OpenEvents()) == 0 {
+		t.Error("the kept revocation in india was not resumed")
 	}
 }

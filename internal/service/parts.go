@@ -54,6 +54,7 @@ func (s *Service) openCollecting(ctx context.Context) error {
 	eng := detect.New(detect.Options{
 		FailAfter: cfg.Detection.FailAfter, RecoverAfter: cfg.Detection.RecoverAfter,
 		IncidentWindow: cfg.Alerting.IncidentWindow.D(), Settle: settleFor(cfg, s.mode), Now: o.Now,
+		Keep: keepFor(cfg),
 	})
 	if s.detect, err = newDetector(ctx, eng, s.store, o.Logger.With("component", "detect"), s.updates); err != nil {
 		return err
@@ -306,4 +307,28 @@ func metricsOptions(cfg *config.Config, version string) metrics.Options {
 	}
 	o.PublicURL = cfg.Server.PublicURL
 	return o
+}
+
+// keepFor is the world detection may hold state for: the configured providers' models and the
+// configured vantages. A restored snapshot keeps nothing else.
+func keepFor(cfg *config.Config) *detect.Keep {
+	targets := map[[2]string]bool{}
+	for _, p := range cfg.Providers {
+		for _, m := range p.Models {
+			targets[[2]string{p.ID, m}] = true
+		}
+		for _, c := range p.Checks {
+			for _, m := range c.Models {
+				targets[[2]string{p.ID, m}] = true
+			}
+		}
+	}
+	vantages := map[string]bool{}
+	for _, v := range cfg.Vantages {
+		vantages[v.ID] = true
+	}
+	return &detect.Keep{
+		Target:  func(provider, mdl string) bool { return targets[[2]string{provider, mdl}] },
+		Vantage: func(id string) bool { return vantages[id] },
+	}
 }
