@@ -2,7 +2,7 @@
 GO        ?= go
 BIN       ?= bin/accesswatch
 VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
-LDFLAGS   := -s -w -X github.com/accesswatch/accesswatch/internal/cli.Version=$(VERSION)
+LDFLAGS   := -s -w -X github.com/accesswatch/accesswatch/cmd/accesswatch/cli.Version=$(VERSION)
 
 .PHONY: all build test lint fuzz bench demo clean
 

@@ -11,7 +11,7 @@ import (
 	"github.com/grafana/grafana-foundation-sdk/go/prometheus"
 
 	"github.com/accesswatch/accesswatch/collector/influx"
-	"github.com/accesswatch/accesswatch/internal/fluxq"
+	"github.com/accesswatch/accesswatch/collector/influx/fluxq"
 	"github.com/accesswatch/accesswatch/internal/model"
 )
 

@@ -14,7 +14,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/accesswatch/accesswatch/internal/fluxq"
+	"github.com/accesswatch/accesswatch/collector/influx/fluxq"
 	"github.com/accesswatch/accesswatch/internal/metrics"
 	"github.com/accesswatch/accesswatch/internal/model"
 )
@@ -185,7 +185,7 @@ func TestStructure(t *testing.T) {
 }
 
 // TestFluxUsesTheSchema: every Flux query of a panel or variable refers only to the
-// measurement, fields and tags collector/influx writes, and comes from internal/fluxq.
+// measurement, fields and tags collector/influx writes, and comes from collector/influx/fluxq.
 func TestFluxUsesTheSchema(t *testing.T) {
 	known := map[string]bool{}
 	for _, q := range fluxq.All(DefaultBucket, fluxq.Dashboard(), fluxq.DashboardWindow, fluxFilter()) {
@@ -218,7 +218,7 @@ func TestFluxUsesTheSchema(t *testing.T) {
 				t.Errorf("%s: %v\n%s", d.UID, err, q)
 			}
 			if !known[q] {
-				t.Errorf("%s: query not built by internal/fluxq:\n%s", d.UID, q)
+				t.Errorf("%s: query not built by collector/influx/fluxq:\n%s", d.UID, q)
 			}
 		}
 	}

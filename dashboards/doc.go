@@ -2,7 +2,7 @@
 // Foundation SDK, for the InfluxDB (Flux) datasource and for the Prometheus datasource:
 // regional access, latency, error signatures and fleet health.
 //
-// Flux text comes from internal/fluxq, the package the collector's InfluxDB integration tests
+// Flux text comes from collector/influx/fluxq, the package the collector's InfluxDB integration tests
 // run, and Prometheus expressions name metrics by internal/metrics' namespace, so a renamed
 // field or metric breaks a test here rather than a dashboard in production.
 //

@@ -11,7 +11,7 @@ import (
 	"github.com/grafana/grafana-foundation-sdk/go/timeseries"
 
 	"github.com/accesswatch/accesswatch/collector/influx"
-	"github.com/accesswatch/accesswatch/internal/fluxq"
+	"github.com/accesswatch/accesswatch/collector/influx/fluxq"
 )
 
 // newDashboard starts a dashboard of the given datasource kind with the common settings, the

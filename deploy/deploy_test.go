@@ -2,16 +2,15 @@ package deploy
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
 	"testing"
 
-	"github.com/accesswatch/accesswatch/internal/cli"
 	"github.com/accesswatch/accesswatch/internal/config"
 )
 
@@ -217,14 +216,15 @@ func TestFleetsAgree(t *testing.T) {
 	}
 }
 
-// cliCommands asks the CLI for its command list.
+// cliCommands asks the binary for its command list (nothing imports cmd/accesswatch: the test
+// runs it as a deployment would).
 func cliCommands(t *testing.T) []string {
 	t.Helper()
 	var out, errb bytes.Buffer
-	code := cli.Main(context.Background(), cli.Env{Args: []string{"help"}, Stdout: &out, Stderr: &errb,
-		LookupEnv: func(string) (string, bool) { return "", false }})
-	if code != 0 {
-		t.Fatalf("help: exit %d: %s", code, errb.String())
+	cmd := exec.Command("go", "run", "./cmd/accesswatch", "help")
+	cmd.Dir, cmd.Stdout, cmd.Stderr = "..", &out, &errb
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("accesswatch help: %v: %s", err, errb.String())
 	}
 	var cmds []string
 	for _, m := range regexp.MustCompile(`(?m)^  ([a-z]+) `).FindAllStringSubmatch(out.String(), -1) {

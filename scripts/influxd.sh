@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # influxd.sh — a throwaway InfluxDB OSS 1.8.10 on a loopback port, for the integration tests of
-# collector/influx and internal/fluxq. Needs only Go (and bash): no curl, no Docker.
+# collector/influx and collector/influx/fluxq. Needs only Go (and bash): no curl, no Docker.
 #
 #   scripts/influxd.sh [start]   install when missing (cached), start, create the database and print
 #                                "export INFLUX_URL=… INFLUX_BUCKET=… INFLUXD_PID=… INFLUXD_DIR=…"

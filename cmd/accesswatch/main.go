@@ -8,7 +8,7 @@ import (
 	"os/signal"
 	"syscall"
 
-	"github.com/accesswatch/accesswatch/internal/cli"
+	"github.com/accesswatch/accesswatch/cmd/accesswatch/cli"
 )
 
 func main() {

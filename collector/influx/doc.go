@@ -1,6 +1,6 @@
 // Package influx writes every probe Result to InfluxDB (2.x, 3.x, or 1.8+ through its
 // v2-compatible API) with influxdb-client-go/v2, and owns the schema those points follow.
-// The collector imports it; internal/fluxq builds its Flux queries from the names exported here.
+// The collector imports it; collector/influx/fluxq builds its Flux queries from the names exported here.
 //
 // # Schema
 //

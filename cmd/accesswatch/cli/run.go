@@ -3,7 +3,7 @@ package cli
 import (
 	"context"
 
-	"github.com/accesswatch/accesswatch/internal/service"
+	"github.com/accesswatch/accesswatch/cmd/accesswatch/app"
 )
 
 // serveCmd runs the service in one of its modes: run, agent or collector.
@@ -16,7 +16,7 @@ func serveCmd(mode string) func(ctx context.Context, env Env, args []string) err
 		if err != nil {
 			return err
 		}
-		svc, err := service.New(ctx, service.Options{Config: cfg, Mode: mode, Logger: log, Version: Version})
+		svc, err := app.New(ctx, app.Options{Config: cfg, Mode: mode, Logger: log, Version: Version})
 		if err != nil {
 			return err
 		}

@@ -1,4 +1,4 @@
-package service
+package app
 
 import (
 	"github.com/accesswatch/accesswatch/alerting/notify"

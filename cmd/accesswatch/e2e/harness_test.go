@@ -23,10 +23,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/accesswatch/accesswatch/cmd/accesswatch/app"
 	"github.com/accesswatch/accesswatch/internal/config"
 	"github.com/accesswatch/accesswatch/internal/geo"
 	"github.com/accesswatch/accesswatch/internal/model"
-	"github.com/accesswatch/accesswatch/internal/service"
 	"github.com/accesswatch/accesswatch/internal/simvendor"
 )
 
@@ -174,7 +174,7 @@ func newWorld(t *testing.T, models ...string) *world {
 
 // running is one accesswatch run process, in-process.
 type running struct {
-	svc    *service.Service
+	svc    *app.Service
 	base   string
 	cancel context.CancelFunc
 	done   chan error
@@ -212,7 +212,7 @@ func (w *world) startMode(t *testing.T, mode, addr, cfgYAML, hookURL string, onR
 	if os.Getenv("E2E_LOG") != "" {
 		log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
-	svc, err := service.New(context.Background(), service.Options{Config: cfg, Mode: mode, Listener: ln, TLSConfig: w.tls,
+	svc, err := app.New(context.Background(), app.Options{Config: cfg, Mode: mode, Listener: ln, TLSConfig: w.tls,
 		StopGrace: 3 * time.Second, Logger: log.With("mode", mode), OnResults: onResults})
 	if err != nil {
 		t.Fatal(err)

@@ -18,9 +18,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/accesswatch/accesswatch/cmd/accesswatch/app"
 	"github.com/accesswatch/accesswatch/internal/config"
 	"github.com/accesswatch/accesswatch/internal/model"
-	"github.com/accesswatch/accesswatch/internal/service"
 )
 
 // The canaries: an openai_compatible key with no vendor shape (40 random letters: only the
@@ -251,7 +251,7 @@ func TestCanaryKeyNeverLeaks(t *testing.T) {
 		logTo = io.MultiWriter(logs, os.Stderr)
 	}
 	log := slog.New(slog.NewTextHandler(logTo, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	svc, err := service.New(context.Background(), service.Options{Config: cfg, Listener: ln, StopGrace: 3 * time.Second, Logger: log})
+	svc, err := app.New(context.Background(), app.Options{Config: cfg, Listener: ln, StopGrace: 3 * time.Second, Logger: log})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -51,7 +51,7 @@ providers:
 	}
 	// The example config has nothing to warn about.
 	code, _, errOut = run(t, "", map[string]string{"ANTHROPIC_API_KEY": "k"},
-		"config", "check", "--config", "../config/testdata/example.yml")
+		"config", "check", "--config", "../../../internal/config/testdata/example.yml")
 	if code != 0 || strings.Contains(errOut, "warning:") {
 		t.Errorf("example config: exit %d, stderr:\n%s", code, errOut)
 	}

@@ -16,7 +16,7 @@ import (
 	"github.com/accesswatch/accesswatch/internal/logredact"
 )
 
-// Version is set at build time with -ldflags "-X github.com/accesswatch/accesswatch/internal/cli.Version=…".
+// Version is set at build time with -ldflags "-X github.com/accesswatch/accesswatch/cmd/accesswatch/cli.Version=…".
 var Version = "dev"
 
 // Env is everything a command may touch of the process.

@@ -14,9 +14,9 @@ import (
 
 	influxdb2 "github.com/influxdata/influxdb-client-go/v2"
 
+	"github.com/accesswatch/accesswatch/collector/influx/fluxq"
 	"github.com/accesswatch/accesswatch/collector/ingest/ingestload"
 	"github.com/accesswatch/accesswatch/internal/config"
-	"github.com/accesswatch/accesswatch/internal/fluxq"
 	"github.com/accesswatch/accesswatch/internal/model"
 	"github.com/accesswatch/accesswatch/internal/push"
 )

@@ -18,7 +18,7 @@ import (
 	"github.com/influxdata/influxdb-client-go/v2/api/query"
 
 	"github.com/accesswatch/accesswatch/collector/influx"
-	"github.com/accesswatch/accesswatch/internal/fluxq"
+	"github.com/accesswatch/accesswatch/collector/influx/fluxq"
 	"github.com/accesswatch/accesswatch/internal/model"
 )
 

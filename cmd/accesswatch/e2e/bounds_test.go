@@ -19,10 +19,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/accesswatch/accesswatch/cmd/accesswatch/app"
 	"github.com/accesswatch/accesswatch/internal/config"
 	"github.com/accesswatch/accesswatch/internal/model"
 	"github.com/accesswatch/accesswatch/internal/push"
-	"github.com/accesswatch/accesswatch/internal/service"
 )
 
 // childConfigEnv names the config file TestCollectorProcess runs a collector with; without it
@@ -55,7 +55,7 @@ func TestCollectorProcess(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc, err := service.New(context.Background(), service.Options{Config: cfg, Mode: config.ModeCollector, Listener: ln,
+	svc, err := app.New(context.Background(), app.Options{Config: cfg, Mode: config.ModeCollector, Listener: ln,
 		StopGrace: 3 * time.Second, Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))})
 	if err != nil {
 		t.Fatal(err)

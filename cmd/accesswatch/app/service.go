@@ -10,7 +10,7 @@
 // Shutdown is ordered: probes stop (running ones get a grace period), then intake, then
 // detection saves its state, notifications still collecting are sent, InfluxDB and the store
 // are flushed.
-package service
+package app
 
 import (
 	"context"

@@ -19,9 +19,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/accesswatch/accesswatch/cmd/accesswatch/app"
 	"github.com/accesswatch/accesswatch/internal/config"
 	"github.com/accesswatch/accesswatch/internal/geo"
-	"github.com/accesswatch/accesswatch/internal/service"
 	"github.com/accesswatch/accesswatch/internal/simvendor"
 )
 
@@ -137,7 +137,7 @@ func Run(ctx context.Context, o Options) error {
 		return fmt.Errorf("demo config: %w", err)
 	}
 	p := newPrinter(o.Out, o.Now)
-	svc, err := service.New(ctx, service.Options{
+	svc, err := app.New(ctx, app.Options{
 		Config: cfg, Logger: o.Logger, Listener: ln, Now: o.Now, OnResults: p.observe, OnUpdates: p.updates,
 		TLSConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12},
 	})

@@ -4,7 +4,7 @@ import (
 	"context"
 	"time"
 
-	"github.com/accesswatch/accesswatch/internal/demo"
+	"github.com/accesswatch/accesswatch/cmd/accesswatch/demo"
 )
 
 func demoCmd(ctx context.Context, env Env, args []string) error {

@@ -84,11 +84,11 @@ func TestUsageErrors(t *testing.T) {
 
 func TestConfigCheck(t *testing.T) {
 	env := map[string]string{"ANTHROPIC_API_KEY": "sk-ant-api03-zzzSECRETzzz"}
-	code, out, errOut := run(t, "", env, "config", "check", "--config", "../config/testdata/example.yml")
+	code, out, errOut := run(t, "", env, "config", "check", "--config", "../../../internal/config/testdata/example.yml")
 	if code != 0 || !strings.Contains(out, "ok") || !strings.Contains(out, "in-mumbai-1") || strings.Contains(out+errOut, "SECRET") {
 		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
 	}
-	code, out, _ = run(t, "", env, "config", "check", "--config", "../config/testdata/example.yml", "--json")
+	code, out, _ = run(t, "", env, "config", "check", "--config", "../../../internal/config/testdata/example.yml", "--json")
 	var plan map[string]any
 	if code != 0 || json.Unmarshal([]byte(out), &plan) != nil {
 		t.Fatalf("--json: exit %d\n%s", code, out)
@@ -100,7 +100,7 @@ func TestConfigCheck(t *testing.T) {
 		t.Fatalf("exit %d, stderr %q", code, errOut)
 	}
 	// Unset variable names the variable, not a value.
-	code, _, errOut = run(t, "", nil, "config", "check", "--config", "../config/testdata/example.yml")
+	code, _, errOut = run(t, "", nil, "config", "check", "--config", "../../../internal/config/testdata/example.yml")
 	if code != 1 || !strings.Contains(errOut, "ANTHROPIC_API_KEY") {
 		t.Fatalf("unset env: exit %d, stderr %q", code, errOut)
 	}
