@@ -15,7 +15,7 @@ build:
 test:
 	./scripts/test.sh
 
-## lint: gofmt, go vet, staticcheck
+## lint: gofmt, go vet, staticcheck, golangci-lint (.golangci.yml)
 lint:
 	./scripts/lint.sh
 

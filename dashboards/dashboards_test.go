@@ -3,7 +3,6 @@ package dashboards
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -17,27 +16,12 @@ import (
 	"github.com/accesswatch/accesswatch/collector/influx/fluxq"
 	"github.com/accesswatch/accesswatch/internal/metrics"
 	"github.com/accesswatch/accesswatch/internal/model"
+	"github.com/accesswatch/accesswatch/internal/testkit"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files")
 
 func golden(t *testing.T, path string, got []byte) {
 	t.Helper()
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs (run with -update if intended):\n--- got\n%s", path, got)
-	}
+	testkit.Golden(t, path, got)
 }
 
 func all(t *testing.T) []Dashboard {

@@ -5,11 +5,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -20,9 +18,8 @@ import (
 	"github.com/accesswatch/accesswatch/alerting/notify"
 	"github.com/accesswatch/accesswatch/internal/config"
 	"github.com/accesswatch/accesswatch/internal/model"
+	"github.com/accesswatch/accesswatch/internal/testkit"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files")
 
 const token = "glsa_annotation_token_42"
 
@@ -116,18 +113,7 @@ func TestGoldenPayloads(t *testing.T) {
 			}
 			pretty.WriteByte('\n')
 			path := filepath.Join("testdata", name+".json")
-			if *update {
-				if err := os.WriteFile(path, pretty.Bytes(), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (run with -update)", err)
-			}
-			if !bytes.Equal(pretty.Bytes(), want) {
-				t.Errorf("payload differs from %s:\n%s", path, pretty.Bytes())
-			}
+			testkit.Golden(t, path, pretty.Bytes())
 		})
 	}
 }

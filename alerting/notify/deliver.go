@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/accesswatch/accesswatch/internal/backoff"
 	"github.com/accesswatch/accesswatch/internal/model"
 )
 
@@ -178,7 +179,7 @@ func (d *Dispatcher) record(ctx context.Context, l *slog.Logger, name string, g 
 // the rest. It logs a failure only when its text changes, so a flapping receiver does not flood
 // the log.
 func (d *Dispatcher) send(ctx context.Context, l *slog.Logger, name string, n Notifier, g Group, ref string, known bool) (string, error) {
-	backoff := d.o.Backoff
+	retry := backoff.Policy{Initial: d.o.Backoff, Max: d.o.MaxBackoff, Hint: backoff.Instead, MaxHint: MaxRetryAfter}
 	last := ""
 	for attempt := 1; ; attempt++ {
 		newRef, err := n.Notify(ctx, g, ref)
@@ -200,10 +201,7 @@ func (d *Dispatcher) send(ctx context.Context, l *slog.Logger, name string, n No
 		if attempt >= d.o.MaxAttempts {
 			return "", fmt.Errorf("giving up after %d attempts: %w", attempt, err)
 		}
-		wait := backoff
-		if ra := RetryAfter(err); ra > 0 {
-			wait = min(ra, MaxRetryAfter)
-		}
+		wait := retry.Wait(attempt-1, RetryAfter(err))
 		if msg := err.Error(); msg != last {
 			last = msg
 			l.Warn("notification attempt failed, retrying", "attempt", attempt, "wait", wait, "err", err)
@@ -212,6 +210,5 @@ func (d *Dispatcher) send(ctx context.Context, l *slog.Logger, name string, n No
 			return "", fmt.Errorf("retry canceled after %d attempts: %w", attempt, err)
 		}
 		d.count(name, func(s *ReceiverStats) { s.Retried++ })
-		backoff = min(backoff*2, d.o.MaxBackoff)
 	}
 }

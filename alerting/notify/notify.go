@@ -4,12 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
+	"github.com/accesswatch/accesswatch/internal/backoff"
 	"github.com/accesswatch/accesswatch/internal/model"
 )
 
@@ -170,15 +169,5 @@ func Scrub(err error, secrets ...string) error {
 // ParseRetryAfter reads an HTTP Retry-After header, seconds or an HTTP date, capped at
 // MaxRetryAfter; 0 when absent, unreadable or in the past.
 func ParseRetryAfter(h string, now time.Time) time.Duration {
-	h = strings.TrimSpace(h)
-	if s, err := strconv.ParseInt(h, 10, 64); err == nil {
-		if s <= 0 {
-			return 0
-		}
-		return time.Duration(min(s, int64(MaxRetryAfter/time.Second))) * time.Second
-	}
-	if t, err := http.ParseTime(h); err == nil && t.After(now) {
-		return min(t.Sub(now), MaxRetryAfter)
-	}
-	return 0
+	return backoff.ParseRetryAfter(h, now, MaxRetryAfter)
 }

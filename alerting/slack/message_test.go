@@ -1,10 +1,7 @@
 package slack
 
 import (
-	"bytes"
 	"encoding/json"
-	"flag"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -13,9 +10,8 @@ import (
 
 	"github.com/accesswatch/accesswatch/alerting/notify"
 	"github.com/accesswatch/accesswatch/internal/model"
+	"github.com/accesswatch/accesswatch/internal/testkit"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 
 var t0 = time.Date(2026, 3, 2, 14, 5, 0, 0, time.UTC)
 
@@ -123,18 +119,7 @@ func TestBuildGolden(t *testing.T) {
 			}
 			got = append(got, '\n')
 			path := filepath.Join("testdata", tt.name+".json")
-			if *update {
-				if err := os.WriteFile(path, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (run with -update to create it)", err)
-			}
-			if !bytes.Equal(got, want) {
-				t.Errorf("%s differs from the golden file (run with -update after checking):\n%s", path, got)
-			}
+			testkit.Golden(t, path, got)
 		})
 	}
 }

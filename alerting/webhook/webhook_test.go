@@ -4,12 +4,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"reflect"
 	"strconv"
@@ -21,9 +19,8 @@ import (
 	"github.com/accesswatch/accesswatch/alerting/notify"
 	"github.com/accesswatch/accesswatch/internal/config"
 	"github.com/accesswatch/accesswatch/internal/model"
+	"github.com/accesswatch/accesswatch/internal/testkit"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 
 var t0 = time.Date(2026, 3, 2, 14, 5, 0, 0, time.UTC)
 
@@ -63,18 +60,7 @@ func TestBodyGolden(t *testing.T) {
 			}
 			pretty.WriteByte('\n')
 			path := filepath.Join("testdata", name+".json")
-			if *update {
-				if err := os.WriteFile(path, pretty.Bytes(), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (run with -update to create it)", err)
-			}
-			if !bytes.Equal(pretty.Bytes(), want) {
-				t.Errorf("%s differs from the golden file:\n%s", path, pretty.Bytes())
-			}
+			testkit.Golden(t, path, pretty.Bytes())
 			// The body round-trips to the same event, phase and seq.
 			var p Payload
 			if err := json.Unmarshal(got, &p); err != nil {

@@ -16,6 +16,7 @@ import (
 
 	"github.com/accesswatch/accesswatch/collector/store"
 	"github.com/accesswatch/accesswatch/internal/geo"
+	"github.com/accesswatch/accesswatch/internal/httpjson"
 	"github.com/accesswatch/accesswatch/internal/model"
 )
 
@@ -93,30 +94,30 @@ func New(o Options) http.Handler {
 		mux.HandleFunc(rt.path, methodNotAllowed)
 	}
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, http.StatusNotFound, "no route for "+r.URL.Path)
+		httpjson.WriteError(w, http.StatusNotFound, "no route for "+r.URL.Path)
 	})
 	return mux
 }
 
 func methodNotAllowed(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Allow", "GET, HEAD")
-	writeError(w, http.StatusMethodNotAllowed, "method "+r.Method+" not allowed; use GET")
+	httpjson.WriteError(w, http.StatusMethodNotAllowed, "method "+r.Method+" not allowed; use GET")
 }
 
 func (s *server) healthz(w http.ResponseWriter, _ *http.Request) {
 	if s.ready != nil {
 		if err := s.ready(); err != nil {
-			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "error": err.Error()})
+			httpjson.WriteJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "error": err.Error()})
 			return
 		}
 	}
-	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	httpjson.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 }
 
 func (s *server) whoami(w http.ResponseWriter, r *http.Request) {
 	ip, err := clientAddr(r.RemoteAddr, r.Header.Values("X-Forwarded-For"), s.proxies)
 	if err != nil {
-		writeError(w, http.StatusBadRequest, err.Error())
+		httpjson.WriteError(w, http.StatusBadRequest, err.Error())
 		return
 	}
 	w.Header().Set("Cache-Control", "no-store")
@@ -124,21 +125,21 @@ func (s *server) whoami(w http.ResponseWriter, r *http.Request) {
 	if s.geo != nil {
 		if info, err = s.geo.Lookup(ip); err != nil {
 			s.log.Error("api: geo lookup", "ip", ip, "err", err)
-			writeError(w, http.StatusInternalServerError, "geo lookup failed")
+			httpjson.WriteError(w, http.StatusInternalServerError, "geo lookup failed")
 			return
 		}
 	}
-	writeJSON(w, http.StatusOK, info)
+	httpjson.WriteJSON(w, http.StatusOK, info)
 }
 
 func (s *server) results(w http.ResponseWriter, r *http.Request) {
 	if s.store == nil {
-		writeError(w, http.StatusServiceUnavailable, "no result store configured")
+		httpjson.WriteError(w, http.StatusServiceUnavailable, "no result store configured")
 		return
 	}
 	f, err := parseFilter(r.URL.Query(), s.now())
 	if err != nil {
-		writeError(w, http.StatusBadRequest, err.Error())
+		httpjson.WriteError(w, http.StatusBadRequest, err.Error())
 		return
 	}
 	rs, err := s.store.Query(r.Context(), f)
@@ -148,7 +149,7 @@ func (s *server) results(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		s.log.Error("api: results query", "err", err)
-		writeError(w, http.StatusInternalServerError, "query failed")
+		httpjson.WriteError(w, http.StatusInternalServerError, "query failed")
 		return
 	}
 	next := ""
@@ -162,7 +163,7 @@ func (s *server) results(w http.ResponseWriter, r *http.Request) {
 
 // writeResults streams {"results":[...],"next":"..."} one result at a time.
 func writeResults(w http.ResponseWriter, rs []model.Result, next string) error {
-	setJSON(w)
+	httpjson.SetHeader(w.Header())
 	w.WriteHeader(http.StatusOK)
 	enc := json.NewEncoder(w)
 	if _, err := io.WriteString(w, `{"results":[`); err != nil {
@@ -210,20 +211,4 @@ func clientAddr(remote string, xff []string, trusted []netip.Prefix) (netip.Addr
 		}
 	}
 	return ip, nil
-}
-
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	setJSON(w)
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v) // the client may have gone; nothing to do about it
-}
-
-func writeError(w http.ResponseWriter, status int, msg string) {
-	writeJSON(w, status, map[string]string{"error": msg})
-}
-
-func setJSON(w http.ResponseWriter) {
-	h := w.Header()
-	h.Set("Content-Type", "application/json")
-	h.Set("X-Content-Type-Options", "nosniff")
 }

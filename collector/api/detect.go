@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/accesswatch/accesswatch/collector/store"
+	"github.com/accesswatch/accesswatch/internal/httpjson"
 	"github.com/accesswatch/accesswatch/internal/model"
 )
 
@@ -86,16 +87,16 @@ func parseStatusFilter(q url.Values) (statusFilter, error) {
 
 func (s *server) status(w http.ResponseWriter, r *http.Request) {
 	if s.statusSrc == nil {
-		writeError(w, http.StatusServiceUnavailable, "status not available")
+		httpjson.WriteError(w, http.StatusServiceUnavailable, "status not available")
 		return
 	}
 	f, err := parseStatusFilter(r.URL.Query())
 	if err != nil {
-		writeError(w, http.StatusBadRequest, err.Error())
+		httpjson.WriteError(w, http.StatusBadRequest, err.Error())
 		return
 	}
 	w.Header().Set("Cache-Control", "no-store")
-	writeJSON(w, http.StatusOK, statusOf(s.statusSrc.Status(), f, s.now()))
+	httpjson.WriteJSON(w, http.StatusOK, statusOf(s.statusSrc.Status(), f, s.now()))
 }
 
 // statusOf is the body of GET /api/v1/status for the targets that f matches.
@@ -238,13 +239,13 @@ func eachParam(q url.Values, fn func(k, v string) error) error {
 
 func (s *server) events(w http.ResponseWriter, r *http.Request) {
 	if s.eventSrc == nil {
-		writeError(w, http.StatusServiceUnavailable, "events not available")
+		httpjson.WriteError(w, http.StatusServiceUnavailable, "events not available")
 		return
 	}
 	now := s.now()
 	f, err := parseEventFilter(r.URL.Query(), now)
 	if err != nil {
-		writeError(w, http.StatusBadRequest, err.Error())
+		httpjson.WriteError(w, http.StatusBadRequest, err.Error())
 		return
 	}
 	es, err := s.eventSrc.Events(r.Context(), f)
@@ -254,7 +255,7 @@ func (s *server) events(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		s.log.Error("api: events query", "err", err)
-		writeError(w, http.StatusInternalServerError, "query failed")
+		httpjson.WriteError(w, http.StatusInternalServerError, "query failed")
 		return
 	}
 	claims := map[string][]model.Claim{}
@@ -276,5 +277,5 @@ func (s *server) events(w http.ResponseWriter, r *http.Request) {
 		views[i] = eventView{Event: e, DurationSeconds: max(e.Duration(now), 0).Seconds(), VendorClaims: claims[e.Provider]}
 	}
 	w.Header().Set("Cache-Control", "no-store")
-	writeJSON(w, http.StatusOK, map[string][]eventView{"events": views})
+	httpjson.WriteJSON(w, http.StatusOK, map[string][]eventView{"events": views})
 }

@@ -2,7 +2,6 @@ package export
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -14,6 +13,7 @@ import (
 	"time"
 
 	"github.com/accesswatch/accesswatch/collector/store"
+	"github.com/accesswatch/accesswatch/internal/httpjson"
 	"github.com/accesswatch/accesswatch/internal/model"
 )
 
@@ -209,12 +209,8 @@ func Filename(f store.Filter, now time.Time, ext string) string {
 		f.Since.UTC().Format("2006-01-02"), to.UTC().Format("2006-01-02"), ext)
 }
 
+// writeError answers {"error":msg,"param":param} (param when not empty), not to be cached.
 func writeError(w http.ResponseWriter, status int, param, msg string) {
-	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(struct {
-		Error string `json:"error"`
-		Param string `json:"param,omitempty"`
-	}{msg, param})
+	httpjson.WriteJSON(w, status, httpjson.Error{Error: msg, Param: param})
 }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"math/rand/v2"
 	"net/http"
 	"net/url"
 	"sync"
@@ -16,6 +15,7 @@ import (
 	ihttp "github.com/influxdata/influxdb-client-go/v2/api/http"
 	"github.com/influxdata/influxdb-client-go/v2/api/write"
 
+	"github.com/accesswatch/accesswatch/internal/backoff"
 	"github.com/accesswatch/accesswatch/internal/model"
 )
 
@@ -264,7 +264,7 @@ func (w *Writer) deliver(ctx context.Context, batch []model.Result) {
 			st := w.Stats()
 			w.o.Logger.Warn("influx: write failing, buffering", "err", err, "buffered", st.Buffered, "dropped", st.Dropped)
 		}
-		if !sleep(ctx, max(min(wait, w.o.MaxBackoff), w.backoff(attempt))) {
+		if !backoff.Sleep(ctx, w.policy().Wait(attempt, wait)) {
 			return
 		}
 	}
@@ -315,24 +315,10 @@ func classify(err error) (wait time.Duration, retry bool) {
 
 // backoff is Backoff doubled per attempt up to MaxBackoff, with jitter in its upper half.
 func (w *Writer) backoff(attempt int) time.Duration {
-	d := w.o.Backoff
-	for range attempt {
-		if d >= w.o.MaxBackoff {
-			break
-		}
-		d *= 2
-	}
-	d = min(d, w.o.MaxBackoff)
-	return d/2 + rand.N(d/2+1)
+	return w.policy().Delay(attempt)
 }
 
-func sleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
-	}
+// policy is the retry schedule: a server's Retry-After, capped at MaxBackoff, is a floor.
+func (w *Writer) policy() backoff.Policy {
+	return backoff.Policy{Initial: w.o.Backoff, Max: w.o.MaxBackoff, Jitter: true, Hint: backoff.AtLeast, MaxHint: w.o.MaxBackoff}
 }

@@ -141,7 +141,7 @@ func expectDelim(dec *json.Decoder, want json.Delim, where string) error {
 
 // unexpectedEOF turns the end of the body inside the batch into io.ErrUnexpectedEOF.
 func unexpectedEOF(err error) error {
-	if err == io.EOF {
+	if errors.Is(err, io.EOF) {
 		return io.ErrUnexpectedEOF
 	}
 	return err

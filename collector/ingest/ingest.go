@@ -25,7 +25,6 @@ package ingest
 import (
 	"compress/gzip"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -38,6 +37,7 @@ import (
 	"time"
 
 	"github.com/accesswatch/accesswatch/collector/store"
+	"github.com/accesswatch/accesswatch/internal/httpjson"
 	"github.com/accesswatch/accesswatch/internal/model"
 	"github.com/accesswatch/accesswatch/internal/push"
 )
@@ -173,7 +173,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost {
 		h.badMethod.Add(1)
 		w.Header().Set("Allow", http.MethodPost)
-		writeError(w, http.StatusMethodNotAllowed, "method "+r.Method+" not allowed; use POST")
+		httpjson.WriteError(w, http.StatusMethodNotAllowed, "method "+r.Method+" not allowed; use POST")
 		return
 	}
 	agent, ok := h.authenticate(w, r)
@@ -193,7 +193,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	msg := bounded(err.Error()) // it may quote the request
 	h.log.Log(r.Context(), level, "ingest: batch refused", "agent", agent.id, "remote", r.RemoteAddr,
 		"status", status, "reason", reason, "err", msg)
-	writeError(w, status, msg)
+	httpjson.WriteError(w, status, msg)
 }
 
 // authenticate answers 401 itself when the request carries no known token.
@@ -214,7 +214,7 @@ func (h *Handler) authenticate(w http.ResponseWriter, r *http.Request) (*agentCo
 	}
 	h.log.Warn("ingest: unauthorized push", "remote", r.RemoteAddr, "reason", msg) // never the token
 	w.Header().Set("WWW-Authenticate", challenge)
-	writeError(w, http.StatusUnauthorized, msg)
+	httpjson.WriteError(w, http.StatusUnauthorized, msg)
 	return nil, false
 }
 
@@ -288,7 +288,7 @@ func (h *Handler) serveAgent(w http.ResponseWriter, r *http.Request, agent *agen
 	}
 	h.log.Debug("ingest: batch stored", "agent", agent.id, "accepted", resp.Accepted,
 		"duplicates", resp.Duplicates, "refused", resp.Refused, "clock_offset", offset)
-	writeJSON(w, http.StatusOK, resp)
+	httpjson.WriteJSON(w, http.StatusOK, resp)
 	return 0, "", nil
 }
 
@@ -368,19 +368,4 @@ func bounded(msg string) string {
 		return msg
 	}
 	return strings.ToValidUTF8(msg[:max], "") + "…"
-}
-
-func writeError(w http.ResponseWriter, status int, msg string) {
-	writeJSON(w, status, push.Error{Error: msg})
-}
-
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	b, err := json.Marshal(v)
-	if err != nil { // push types always marshal
-		status, b = http.StatusInternalServerError, []byte(`{"error":"encode answer"}`)
-	}
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("X-Content-Type-Options", "nosniff")
-	w.WriteHeader(status)
-	_, _ = w.Write(append(b, '\n'))
 }

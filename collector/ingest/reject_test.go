@@ -3,6 +3,7 @@ package ingest
 import (
 	"bytes"
 	"compress/gzip"
+	"errors"
 	"net/http"
 	"strings"
 	"testing"
@@ -222,13 +223,13 @@ func TestCapReaderStopsReading(t *testing.T) {
 			break
 		}
 	}
-	if err != errDecodedTooLarge {
+	if !errors.Is(err, errDecodedTooLarge) {
 		t.Fatalf("err = %v, want errDecodedTooLarge", err)
 	}
 	if src.read != 1001 || total != 1001 {
 		t.Errorf("read %d from the source (%d passed on), want exactly limit+1", src.read, total)
 	}
-	if n, err := c.Read(buf); n != 0 || err != errDecodedTooLarge {
+	if n, err := c.Read(buf); n != 0 || !errors.Is(err, errDecodedTooLarge) {
 		t.Errorf("Read after the limit = %d, %v", n, err)
 	}
 	exact := newCapReader(strings.NewReader(strings.Repeat("x", 1000)), 1000)

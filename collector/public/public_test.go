@@ -5,11 +5,9 @@ import (
 	"compress/gzip"
 	"context"
 	"errors"
-	"flag"
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -17,9 +15,8 @@ import (
 	"time"
 
 	"github.com/accesswatch/accesswatch/internal/model"
+	"github.com/accesswatch/accesswatch/internal/testkit"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files")
 
 var testNow = time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
 
@@ -124,19 +121,7 @@ func body(t testing.TB, r *http.Response) string {
 func golden(t *testing.T, name string, got []byte) {
 	t.Helper()
 	path := filepath.Join("testdata", name+".golden")
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with -update)", err)
-	}
-	if string(want) != string(got) {
-		t.Errorf("%s differs from golden:\ngot:\n%s\nwant:\n%s", name, got, want)
-	}
+	testkit.Golden(t, path, got)
 }
 
 func TestGolden(t *testing.T) {

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/accesswatch/accesswatch/internal/httpjson"
 )
 
 const (
@@ -97,7 +99,7 @@ func newStaticAnswers() staticAnswers {
 		return newEntry(status, mime, cc, etagOf([]byte(body)), zero, []byte(body))
 	}
 	errJSON := func(status int, msg string) *entry {
-		return mk(status, mimeJSON, ccAPI, `{"error":`+strconv.Quote(msg)+`}`+"\n")
+		return mk(status, mimeJSON, ccAPI, string(httpjson.ErrorBody(msg)))
 	}
 	return staticAnswers{
 		notFound:         errJSON(http.StatusNotFound, "not found"),

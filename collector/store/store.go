@@ -222,3 +222,7 @@ func (s *Store) pruneAndLog(ctx context.Context) {
 		s.log.Info("store: pruned expired rows", "deleted", n, "retention", s.retention)
 	}
 }
+
+// QueueLen reports how many results Add has queued and not yet written, and the queue's
+// capacity: a full queue means Add is about to drop.
+func (s *Store) QueueLen() (queued, capacity int) { return len(s.queue), cap(s.queue) }

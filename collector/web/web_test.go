@@ -3,11 +3,9 @@ package web
 import (
 	"context"
 	"errors"
-	"flag"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -16,9 +14,8 @@ import (
 	"time"
 
 	"github.com/accesswatch/accesswatch/internal/model"
+	"github.com/accesswatch/accesswatch/internal/testkit"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 
 var clock = time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
 
@@ -370,18 +367,7 @@ func TestGolden(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			got := get(t, h, tc.path).Body.Bytes()
 			file := filepath.Join("testdata", tc.name)
-			if *update {
-				if err := os.WriteFile(file, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(file)
-			if err != nil {
-				t.Fatalf("%v (run go test -update)", err)
-			}
-			if string(got) != string(want) {
-				t.Errorf("%s differs from %s; run go test -update and review the diff", tc.path, file)
-			}
+			testkit.Golden(t, file, got)
 		})
 	}
 }

@@ -28,6 +28,9 @@ type decoder struct {
 	getenv func(string) (string, bool)
 	errs   []error
 	nodes  int
+	// allowUnset makes an unset ${VAR} expand to "" and be listed in unset (Options.AllowUnset).
+	allowUnset bool
+	unset      []Warning
 }
 
 func valueOf(c *Config) reflect.Value { return reflect.ValueOf(c).Elem() }
@@ -121,10 +124,13 @@ func (d *decoder) scalar(n *yaml.Node, path, want string, secret bool) (string, 
 		d.errorf(n.Line, path, "want %s, got %s", want, describe(n, secret))
 		return "", false
 	}
-	s, err := expand(n.Value, d.getenv)
+	s, unset, err := expandVars(n.Value, d.getenv, d.allowUnset, secret)
 	if err != nil {
 		d.errorf(n.Line, path, "%s", err)
 		return "", false
+	}
+	for _, name := range unset {
+		d.unset = append(d.unset, Warning{File: d.src.name, Line: n.Line, Path: path, Msg: fmt.Sprintf("environment variable %q is not set", name)})
 	}
 	return s, true
 }

@@ -50,11 +50,25 @@ type source struct {
 // Load reads the file at path and parses it with Parse; the result's Path is set.
 // getenv resolves ${VAR}; nil means an empty environment (pass os.LookupEnv for the real one).
 func Load(path string, getenv func(string) (string, bool)) (*Config, error) {
+	return LoadWith(path, getenv, Options{})
+}
+
+// Options change how LoadWith and ParseWith treat a file.
+type Options struct {
+	// AllowUnset checks a config without its secrets at hand: an unset ${VAR} (with no default)
+	// expands to "" instead of failing the load, is listed in Config.Unset, and the validation
+	// errors of the values that held one are dropped, so the rest is still validated. Such a
+	// Config is for checking and reading, not for running.
+	AllowUnset bool
+}
+
+// LoadWith is Load with Options.
+func LoadWith(path string, getenv func(string) (string, bool), o Options) (*Config, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("read config: %w", err)
 	}
-	c, err := Parse(data, path, getenv)
+	c, err := ParseWith(data, path, getenv, o)
 	if err != nil {
 		return nil, err
 	}
@@ -66,6 +80,11 @@ func Load(path string, getenv func(string) (string, bool)) (*Config, error) {
 // ${VAR} in scalar values, applies defaults and validates. name is used in messages. Every
 // problem found is returned, joined with errors.Join; each is an *Error.
 func Parse(data []byte, name string, getenv func(string) (string, bool)) (*Config, error) {
+	return ParseWith(data, name, getenv, Options{})
+}
+
+// ParseWith is Parse with Options.
+func ParseWith(data []byte, name string, getenv func(string) (string, bool), o Options) (*Config, error) {
 	if getenv == nil {
 		getenv = func(string) (string, bool) { return "", false }
 	}
@@ -75,7 +94,7 @@ func Parse(data []byte, name string, getenv func(string) (string, bool)) (*Confi
 	}
 	d := &decoder{
 		src:    &source{name: name, lines: map[string]int{}, set: map[string]bool{}},
-		getenv: getenv,
+		getenv: getenv, allowUnset: o.AllowUnset,
 	}
 	c := &Config{}
 	if root != nil {
@@ -85,11 +104,41 @@ func Parse(data []byte, name string, getenv func(string) (string, bool)) (*Confi
 		return nil, joinSorted(d.errs)
 	}
 	c.src = d.src
+	c.Unset = d.unset
 	c.ApplyDefaults()
-	if err := c.Validate(); err != nil {
+	if err := withoutUnset(c.Validate(), d.unset); err != nil {
 		return nil, err
 	}
 	return c, nil
+}
+
+// withoutUnset drops from err the problems of values that held an unset variable.
+func withoutUnset(err error, unset []Warning) error {
+	if err == nil || len(unset) == 0 {
+		return err
+	}
+	held := map[string]bool{}
+	for _, u := range unset {
+		held[u.Path] = true
+	}
+	var all []error
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		all = j.Unwrap()
+	} else {
+		all = []error{err}
+	}
+	var keep []error
+	for _, e := range all {
+		var ce *Error
+		if errors.As(e, &ce) && held[ce.Path] {
+			continue
+		}
+		keep = append(keep, e)
+	}
+	if len(keep) == 0 {
+		return nil
+	}
+	return errors.Join(keep...)
 }
 
 var yamlLineRE = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)

@@ -81,7 +81,10 @@ func TestEnvExpansion(t *testing.T) {
 		{name: "set but empty", in: "a${EMPTY}b", want: "ab"},
 		{name: "dollar escape", in: "$${HOST}", want: "${HOST}"},
 		{name: "double escape", in: "$$$$", want: "$$"},
-		{name: "lone dollar kept", in: "pa$s$", want: "pa$s$"},
+		{name: "lone dollar kept", in: "pa$ $5 $-x $", want: "pa$ $5 $-x $"},
+		{name: "escaped name kept", in: "pa$$word", want: "pa$word"},
+		{name: "bare variable", in: "$OPENAI_KEY", wantErr: `"$OPENAI_KEY" looks like a variable: write ${OPENAI_KEY}, or $$ for a literal $`},
+		{name: "bare variable inside", in: "pa$word", wantErr: `"$word" looks like a variable: write ${word}, or $$ for a literal $`},
 		{name: "value not expanded again", in: "${UA}", want: "ua/${NOT}"},
 		{name: "unset", in: "x${NOPE}", wantErr: `environment variable "NOPE" is not set`},
 		{name: "unterminated", in: "${HOST", wantErr: `unterminated "${" (write "$$" for a literal dollar)`},
@@ -341,5 +344,53 @@ func TestDurationText(t *testing.T) {
 	}
 	if err := yaml.Unmarshal([]byte("t: 2d"), &d); err != nil || d.T.D() != 2*day {
 		t.Errorf("yaml.Unmarshal: %v, %v", d.T, err)
+	}
+}
+
+func TestBareVariableNamesKeyAndLine(t *testing.T) {
+	data := "vantages: [{id: v1, region: eu, country: DE}]\nproviders:\n  - id: openai\n    kind: openai\n" +
+		"    base_url: \"https://api.openai.com/v1\"\n    models: [gpt-4o]\n    api_key: \"$OPENAI_KEY\"\n" +
+		"    checks: [{kind: models, schedule: \"@hourly\"}]\n"
+	_, err := Parse([]byte(data), "accesswatch.yml", testEnv(map[string]string{"OPENAI_KEY": "sk-x"}))
+	want := `accesswatch.yml:7: providers[0].api_key: "$OPENAI_KEY" looks like a variable: write ${OPENAI_KEY}, or $$ for a literal $`
+	if err == nil || err.Error() != want {
+		t.Fatalf("error %v\nwant  %s", err, want)
+	}
+	// A secret's bare "$word" that is not shaped like a variable stays out of the message.
+	_, err = Parse([]byte(strings.Replace(data, "$OPENAI_KEY", "hun$ter2", 1)), "accesswatch.yml", nil)
+	if err == nil || strings.Contains(err.Error(), "ter2") || !strings.Contains(err.Error(), "providers[0].api_key: a \"$\" followed by a name") {
+		t.Fatalf("secret: %v", err)
+	}
+	// $$ keeps a literal dollar.
+	c, err := Parse([]byte(strings.Replace(data, "$OPENAI_KEY", "hun$$ter2", 1)), "accesswatch.yml", nil)
+	if err != nil || c.Providers[0].APIKey.Reveal() != "hun$ter2" {
+		t.Fatalf("escaped: %v", err)
+	}
+}
+
+func TestAllowUnset(t *testing.T) {
+	data := "vantages: [{id: v1, region: eu, country: DE}]\nproviders:\n  - id: openai\n    kind: openai\n" +
+		"    base_url: \"${OPENAI_URL}\"\n    models: [gpt-4o]\n    api_key: \"${OPENAI_KEY}\"\n" +
+		"    checks: [{kind: models, schedule: \"@hourly\"}]\n"
+	if _, err := Parse([]byte(data), "c.yml", nil); err == nil {
+		t.Fatal("unset variables must fail a plain Parse")
+	}
+	c, err := ParseWith([]byte(data), "c.yml", nil, Options{AllowUnset: true})
+	if err != nil {
+		t.Fatalf("AllowUnset: %v", err)
+	}
+	var got []string
+	for _, u := range c.Unset {
+		got = append(got, u.String())
+	}
+	want := []string{`c.yml:5: providers[0].base_url: environment variable "OPENAI_URL" is not set`,
+		`c.yml:7: providers[0].api_key: environment variable "OPENAI_KEY" is not set`}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("Unset:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	// The rest is still validated.
+	_, err = ParseWith([]byte(strings.Replace(data, "kind: models,", "kind: modelz,", 1)), "c.yml", nil, Options{AllowUnset: true})
+	if err == nil || !strings.Contains(err.Error(), "c.yml:8: providers[0].checks[0].kind") {
+		t.Fatalf("other errors must remain: %v", err)
 	}
 }

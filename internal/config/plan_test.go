@@ -3,14 +3,12 @@ package config
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
 	"math"
-	"os"
 	"strings"
 	"testing"
-)
 
-var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+	"github.com/accesswatch/accesswatch/internal/testkit"
+)
 
 func planEnv() func(string) (string, bool) {
 	return testEnv(map[string]string{
@@ -22,18 +20,7 @@ func planEnv() func(string) (string, bool) {
 func golden(t *testing.T, name string, got []byte) {
 	t.Helper()
 	path := "testdata/" + name
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs (run go test -update after checking):\n got:\n%s\nwant:\n%s", path, got, want)
-	}
+	testkit.Golden(t, path, got)
 }
 
 func TestPlanGolden(t *testing.T) {

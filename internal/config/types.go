@@ -24,6 +24,8 @@ type Config struct {
 	// src remembers where each key was written, for messages and for telling an explicit
 	// zero from an omitted key; nil for a Config built in code.
 	src *source
+	// Unset lists the ${VAR}s that were not set, when loaded with Options.AllowUnset.
+	Unset []Warning `yaml:"-"`
 }
 
 // Server is the HTTP listener of run/collector.

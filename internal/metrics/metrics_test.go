@@ -2,7 +2,6 @@ package metrics
 
 import (
 	"bytes"
-	"flag"
 	"os"
 	"path/filepath"
 	"sort"
@@ -17,9 +16,8 @@ import (
 	"github.com/prometheus/common/expfmt"
 
 	"github.com/accesswatch/accesswatch/internal/model"
+	"github.com/accesswatch/accesswatch/internal/testkit"
 )
-
-var update = flag.Bool("update", false, "rewrite testdata/*.prom golden files")
 
 var t0 = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 
@@ -94,7 +92,7 @@ func TestGolden(t *testing.T) {
 			reg := prometheus.NewPedanticRegistry()
 			tt.feed(New(reg, smallOptions()))
 			path := filepath.Join("testdata", tt.name+".prom")
-			if *update {
+			if testkit.Update() {
 				if err := os.WriteFile(path, exposition(t, reg), 0o644); err != nil {
 					t.Fatal(err)
 				}

@@ -3,7 +3,6 @@ package classify
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"net/http"
 	"os"
@@ -14,9 +13,8 @@ import (
 	"testing"
 
 	"github.com/accesswatch/accesswatch/internal/model"
+	"github.com/accesswatch/accesswatch/internal/testkit"
 )
-
-var update = flag.Bool("update", false, "rewrite testdata/classify.golden.json")
 
 const goldenPath = "testdata/classify.golden.json"
 
@@ -146,7 +144,7 @@ func compareGolden(t *testing.T, got map[string]model.Classification) {
 		t.Fatal(err)
 	}
 	data = append(data, '\n')
-	if *update {
+	if testkit.Update() {
 		if err := os.WriteFile(goldenPath, data, 0o644); err != nil {
 			t.Fatal(err)
 		}

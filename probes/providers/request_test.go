@@ -5,12 +5,10 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"reflect"
 	"slices"
@@ -19,10 +17,9 @@ import (
 	"testing"
 
 	"github.com/accesswatch/accesswatch/internal/model"
+	"github.com/accesswatch/accesswatch/internal/testkit"
 	"github.com/accesswatch/accesswatch/probes/providers"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files")
 
 // captured is what the fake vendor saw.
 type captured struct {
@@ -197,18 +194,7 @@ func TestRequestsGolden(t *testing.T) {
 		out.WriteString("\n")
 	}
 	golden := filepath.Join("testdata", "requests.golden")
-	if *update {
-		if err := os.WriteFile(golden, out.Bytes(), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatalf("%v (run with -update)", err)
-	}
-	if !bytes.Equal(out.Bytes(), want) {
-		t.Errorf("requests differ from %s (run with -update and review the diff):\n%s", golden, out.Bytes())
-	}
+	testkit.Golden(t, golden, out.Bytes())
 }
 
 func TestSupports(t *testing.T) {

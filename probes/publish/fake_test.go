@@ -377,6 +377,28 @@ func waitFor(t testing.TB, what string, cond func() bool) {
 	}
 }
 
+// waitProgress polls until progress() reaches want. It fails when progress() stands still for 5 s
+// or after 2 minutes in all: a slow run (-race, a loaded machine) passes while it advances.
+func waitProgress(t testing.TB, what string, progress func() int, want int) {
+	t.Helper()
+	const still, limit = 5 * time.Second, 2 * time.Minute
+	deadline := time.Now().Add(limit)
+	last, lastAt := progress(), time.Now()
+	for last < want {
+		now := time.Now()
+		if now.After(deadline) {
+			t.Fatalf("timed out waiting for %s: %d of %d after %v", what, last, want, limit)
+		}
+		if now.Sub(lastAt) > still {
+			t.Fatalf("waiting for %s: stuck at %d of %d for %v", what, last, want, still)
+		}
+		time.Sleep(time.Millisecond)
+		if n := progress(); n != last {
+			last, lastAt = n, time.Now()
+		}
+	}
+}
+
 func sameOrder(t *testing.T, got, want []string) {
 	t.Helper()
 	if len(got) != len(want) {

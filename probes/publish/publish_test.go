@@ -391,7 +391,9 @@ func TestFlappingCollectorUnderLoad(t *testing.T) {
 	}
 	c.down()
 	c.up(t)
-	waitFor(t, "all results", func() bool { return c.count() == writers*each })
+	// Under -race the catch-up after the last restart takes longer than waitFor's 5 s: wait as
+	// long as the collector keeps receiving results, bounded.
+	waitProgress(t, "all results", c.count, writers*each)
 	waitFor(t, "the last acknowledgement", func() bool { return p.Stats().SpoolResults == 0 })
 	got, _ := c.stored()
 	pos := map[string]int{}
@@ -407,14 +409,16 @@ func TestFlappingCollectorUnderLoad(t *testing.T) {
 		}
 	}
 	// A batch the collector stored just before being killed is sent again (its answer was
-	// lost): the collector stores it once, and the agent's count of duplicates says so.
+	// lost): the collector stores it once, and the agent counts the duplicates it is told of.
+	// The answer to a resend can be lost in its turn (more often under -race), so the agent
+	// may hear of fewer duplicates than the collector received, never of more.
 	c.mu.Lock()
 	again := 0
 	for _, n := range c.seen {
 		again += n - 1
 	}
 	c.mu.Unlock()
-	if st := p.Stats(); st.Failures == 0 || st.Dropped != 0 || st.Lost != 0 || st.Duplicates != int64(again) ||
+	if st := p.Stats(); st.Failures == 0 || st.Dropped != 0 || st.Lost != 0 || st.Duplicates > int64(again) ||
 		st.Sent != writers*each {
 		t.Errorf("stats %+v; %d results received again", st, again)
 	}

@@ -7,13 +7,12 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
-	"math/rand/v2"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
 
+	"github.com/accesswatch/accesswatch/internal/backoff"
 	"github.com/accesswatch/accesswatch/internal/push"
 )
 
@@ -83,7 +82,7 @@ func (p *Publisher) Run(ctx context.Context) error {
 		var out outcome
 		cur, out = s.step(ctx, cur)
 		if out.kind == outRetry || out.kind == outSlow {
-			sleep(ctx, s.delay(out))
+			backoff.Sleep(ctx, s.delay(out))
 		}
 	}
 	s.shutdown(cur)
@@ -335,7 +334,7 @@ func (s *sender) encode(recs []record) []byte {
 	} else {
 		s.gz.Reset(out)
 	}
-	s.gz.Write(s.plain.Bytes())
+	_, _ = s.gz.Write(s.plain.Bytes()) // into a bytes.Buffer: cannot fail
 	s.gz.Close()
 	return out.Bytes()
 }
@@ -359,42 +358,16 @@ func errorText(body []byte) string {
 
 // retryAfter parses a Retry-After header: seconds or an HTTP date. Zero when absent or invalid.
 func retryAfter(h string, now time.Time) time.Duration {
-	h = strings.TrimSpace(h)
-	if h == "" {
-		return 0
-	}
-	if secs, err := strconv.ParseInt(h, 10, 64); err == nil {
-		if secs <= 0 {
-			return 0
-		}
-		return min(time.Duration(min(secs, int64(maxRetryAfter/time.Second)))*time.Second, maxRetryAfter)
-	}
-	if t, err := http.ParseTime(h); err == nil {
-		return max(0, min(t.Sub(now), maxRetryAfter))
-	}
-	return 0
+	return backoff.ParseRetryAfter(h, now, maxRetryAfter)
 }
 
-// delay is how long to wait after a failed request.
+// delay is how long to wait after a failed request: Backoff doubled per failure up to
+// MaxBackoff, jittered so a fleet does not come back in step, and at least the Retry-After.
 func (s *sender) delay(out outcome) time.Duration {
 	o := s.p.o
 	if out.kind == outSlow {
 		return o.MaxBackoff
 	}
-	d := o.Backoff
-	for i := 1; i < s.failures && d < o.MaxBackoff; i++ {
-		d *= 2
-	}
-	d = min(d, o.MaxBackoff)
-	d = d/2 + rand.N(d/2+1) // jitter, so a fleet does not come back in step
-	return max(d, out.retryAfter)
-}
-
-func sleep(ctx context.Context, d time.Duration) {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-	case <-t.C:
-	}
+	p := backoff.Policy{Initial: o.Backoff, Max: o.MaxBackoff, Jitter: true, Hint: backoff.AtLeast, MaxHint: maxRetryAfter}
+	return p.Wait(s.failures-1, out.retryAfter)
 }

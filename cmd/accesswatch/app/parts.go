@@ -56,7 +56,7 @@ func (s *Service) openCollecting(ctx context.Context) error {
 		IncidentWindow: cfg.Alerting.IncidentWindow.D(), Settle: settleFor(cfg, s.mode), Now: o.Now,
 		Keep: keepFor(cfg),
 	})
-	if s.detect, err = newDetector(ctx, eng, s.store, o.Logger.With("component", "detect"), s.updates); err != nil {
+	if s.detect, err = detect.NewRuntime(ctx, eng, s.store, o.Logger.With("component", "detect"), s.updates); err != nil {
 		return err
 	}
 	s.met.RegisterStore(storeStats(s.store))
@@ -141,7 +141,7 @@ func (s *Service) handler() http.Handler {
 	aopts := api.Options{Logger: s.o.Logger.With("component", "api"), Now: s.o.Now}
 	if s.store != nil {
 		aopts.Store, aopts.Events = s.store, s.store
-		aopts.Status = api.StatusFunc(s.detect.status)
+		aopts.Status = api.StatusFunc(s.detect.Status)
 		aopts.Claims = s.store.Claims
 	}
 	if s.geo != nil {
@@ -150,6 +150,9 @@ func (s *Service) handler() http.Handler {
 	if s.pub != nil {
 		aopts.Ready = s.agentReady
 	}
+	if s.store != nil {
+		aopts.Ready = (&storeHealth{st: s.store, now: s.o.Now}).ready
+	}
 	apiHandler := api.New(aopts)
 	if s.store == nil { // an agent: health, whoami and metrics only
 		mux.Handle("/", apiHandler)
@@ -157,7 +160,7 @@ func (s *Service) handler() http.Handler {
 	}
 	mux.Handle("/api/", apiHandler)
 	mux.Handle("/healthz", apiHandler)
-	mux.Handle("GET /api/v1/results/export", export.Handler(s.store, s.o.Now))
+	mux.Handle("GET /api/v1/results/export", streamingWrites(export.Handler(s.store, s.o.Now), func() time.Duration { return s.srv.WriteTimeout }))
 	pub := s.public.Handler()
 	for _, p := range []string{"/badge/", "/api/v2/summary.json", "/api/v1/uptime"} {
 		mux.Handle(p, pub)
@@ -198,8 +201,8 @@ func (s *Service) fresh(_ string, rs []model.Result) {
 		s.influx.Add(rs)
 	}
 	s.met.ObserveResults(rs)
-	if s.detect.observe(context.Background(), rs) {
-		s.met.SetAccessStates(s.detect.status())
+	if s.detect.Observe(context.Background(), rs) {
+		s.met.SetAccessStates(s.detect.Status())
 		s.kickRebuild()
 	}
 	s.met.SetVantages(s.vantageHealth())
@@ -267,7 +270,7 @@ func (s *Service) vantageHealth() []metrics.VantageHealth {
 		}
 	}
 	if s.detect != nil {
-		for _, vh := range s.detect.vantages() {
+		for _, vh := range s.detect.Vantages() {
 			h := byID[vh.ID]
 			if h == nil {
 				out = append(out, metrics.VantageHealth{ID: vh.ID, Region: vh.Region})

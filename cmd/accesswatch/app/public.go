@@ -19,7 +19,7 @@ import (
 // the store's events, daily roll-ups, uptime, results and vendor claims.
 type pageSource struct{ s *Service }
 
-func (p pageSource) Status() []model.TargetStatus { return p.s.detect.status() }
+func (p pageSource) Status() []model.TargetStatus { return p.s.detect.Status() }
 
 func (p pageSource) Events(ctx context.Context, q web.EventQuery) ([]model.Event, error) {
 	if q.ID != "" {

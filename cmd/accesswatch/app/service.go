@@ -13,18 +13,23 @@
 package app
 
 import (
+	"cmp"
 	"context"
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
 	"net/netip"
+	"os"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/accesswatch/accesswatch/alerting/detect"
 	"github.com/accesswatch/accesswatch/alerting/notify"
 	"github.com/accesswatch/accesswatch/collector/influx"
 	"github.com/accesswatch/accesswatch/collector/ingest"
@@ -74,7 +79,7 @@ type Service struct {
 	geo    *geo.DB
 	store  *store.Store        // run, collector
 	influx *influx.Writer      // run, collector, when configured
-	detect *detector           // run, collector
+	detect *detect.Runtime     // run, collector
 	notify *notify.Dispatcher  // run, collector
 	ingest *ingest.Handler     // collector
 	runner *runner.Runner      // run, agent
@@ -90,7 +95,7 @@ type Service struct {
 }
 
 // New opens what the mode needs and binds the listener; Run starts it.
-func New(ctx context.Context, o Options) (s *Service, err error) {
+func New(ctx context.Context, o Options) (_ *Service, err error) {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -110,7 +115,8 @@ func New(ctx context.Context, o Options) (s *Service, err error) {
 		return nil, err
 	}
 	o.Logger = logredact.Wrap(o.Logger, o.Config.Secrets()) // no secret reaches the log
-	s = &Service{o: o, mode: o.Mode, log: o.Logger, reg: o.Registry}
+	// s is not the named result: "return nil, err" must not make the cleanup below see a nil s.
+	s := &Service{o: o, mode: o.Mode, log: o.Logger, reg: o.Registry}
 	defer func() {
 		if err != nil {
 			s.close()
@@ -120,7 +126,7 @@ func New(ctx context.Context, o Options) (s *Service, err error) {
 	s.met = metrics.New(s.reg, metricsOptions(cfg, o.Version))
 	if cfg.GeoIP.CountryDB != "" {
 		if s.geo, err = geo.Open(cfg.GeoIP.CountryDB, cfg.GeoIP.ASNDB); err != nil {
-			return nil, err
+			return nil, geoOpenError(cfg.GeoIP, err)
 		}
 	}
 	if s.mode != config.ModeAgent {
@@ -136,11 +142,53 @@ func New(ctx context.Context, o Options) (s *Service, err error) {
 	s.ln = o.Listener
 	if s.ln == nil {
 		if s.ln, err = net.Listen("tcp", cfg.Server.Listen); err != nil {
-			return nil, fmt.Errorf("server.listen %q: %w", cfg.Server.Listen, err)
+			return nil, listenError(cfg.Server.Listen, err)
 		}
 	}
-	s.srv = &http.Server{Handler: s.handler(), ReadHeaderTimeout: 10 * time.Second}
+	s.srv = newHTTPServer(s.handler())
 	return s, nil
+}
+
+// The HTTP server's timeouts. No handler needs longer than WriteTimeout to answer, except the
+// streaming export, which extends its write deadline as it goes (see streamingWrites).
+const (
+	readHeaderTimeout = 10 * time.Second
+	readTimeout       = 30 * time.Second // a whole request, body included (agents' pushes)
+	writeTimeout      = 60 * time.Second
+	idleTimeout       = 120 * time.Second // an idle keep-alive connection is closed after this
+)
+
+func newHTTPServer(h http.Handler) *http.Server {
+	return &http.Server{
+		Handler: h, ReadHeaderTimeout: readHeaderTimeout, ReadTimeout: readTimeout,
+		WriteTimeout: writeTimeout, IdleTimeout: idleTimeout,
+	}
+}
+
+// listenError names the setting and the address: "server.listen 127.0.0.1:8080: address already in use".
+func listenError(addr string, err error) error {
+	var se *os.SyscallError
+	if errors.As(err, &se) {
+		err = se.Err
+	}
+	return fmt.Errorf("server.listen %s: %w", addr, err)
+}
+
+// geoOpenError names the setting and the file: "geoip.country_db /path: not a MaxMind database".
+func geoOpenError(g config.GeoIP, err error) error {
+	key, path := "geoip.country_db", g.CountryDB
+	if strings.Contains(err.Error(), "ASN database") {
+		key, path = "geoip.asn_db", g.ASNDB
+	}
+	var pe *fs.PathError
+	switch {
+	case strings.Contains(err.Error(), "invalid MaxMind DB"):
+		return fmt.Errorf("%s %s: not a MaxMind database: %w", key, path, cmp.Or(errors.Unwrap(err), err))
+	case errors.As(err, &pe):
+		return fmt.Errorf("%s %s: %w", key, path, pe.Err)
+	default:
+		return fmt.Errorf("%s %s: %w", key, path, err)
+	}
 }
 
 // Addr is the address the HTTP server listens on.
@@ -190,10 +238,10 @@ func (s *Service) Run(ctx context.Context) error {
 	}
 	if s.detect != nil {
 		detectBG = start(ctx, func(ctx context.Context) error {
-			s.detect.run(ctx, 5*time.Second, s.o.Config.Alerting.ReminderInterval.D())
+			s.detect.Run(ctx, 5*time.Second, s.o.Config.Alerting.ReminderInterval.D())
 			return nil
 		})
-		s.updates(s.detect.pending())
+		s.updates(s.detect.Pending())
 	}
 	if s.pub != nil {
 		pubBG = start(ctx, s.pub.Run)
@@ -210,7 +258,7 @@ func (s *Service) Run(ctx context.Context) error {
 	srvDone := make(chan error, 1)
 	go func() { srvDone <- s.srv.Serve(s.ln) }()
 	if s.detect != nil {
-		s.met.SetAccessStates(s.detect.status())
+		s.met.SetAccessStates(s.detect.Status())
 	}
 	s.log.Info("accesswatch serving", "mode", s.mode, "addr", s.Addr(),
 		"vantages", len(s.o.Config.Vantages), "providers", len(s.o.Config.Providers), "agents", len(s.o.Config.Collector.Agents))

@@ -38,7 +38,7 @@ func classifyCmd(_ context.Context, env Env, args []string) error {
 	check := fs.String("check", model.CheckGenerate, "check kind the answer came from: models, model, count_tokens, generate")
 	var headers multiFlag
 	fs.Var(&headers, "header", "an answer header as 'Name: value' (repeatable)")
-	if err := parse(fs, args); err != nil {
+	if err := parse(env, fs, args); err != nil {
 		return err
 	}
 	if !slices.Contains(providers.Kinds(), *kind) {

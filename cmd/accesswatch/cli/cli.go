@@ -3,6 +3,7 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"flag"
@@ -10,6 +11,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/accesswatch/accesswatch/internal/config"
@@ -44,7 +46,10 @@ func commands() []command {
 		{"classify", "read a vendor answer (status, headers, body) and print its classification", classifyCmd},
 		{"config", "config check: validate a config and print the resolved probe plan", configCmd},
 		{"demo", "run the whole service against a simulated vendor replaying the 2026 revocation", demoCmd},
-		{"version", "print the version", func(_ context.Context, env Env, _ []string) error {
+		{"version", "print the version", func(_ context.Context, env Env, args []string) error {
+			if err := parse(env, newFlags(env, "version", ""), args); err != nil {
+				return err
+			}
 			_, err := fmt.Fprintln(env.Stdout, "accesswatch", Version)
 			return err
 		}},
@@ -59,18 +64,28 @@ func Main(ctx context.Context, env Env) int {
 	if env.LookupEnv == nil {
 		env.LookupEnv = os.LookupEnv
 	}
-	if len(env.Args) == 0 || env.Args[0] == "help" || env.Args[0] == "-h" || env.Args[0] == "--help" {
+	if len(env.Args) == 0 {
 		usage(env.Stdout)
-		if len(env.Args) == 0 {
-			return 2
-		}
+		return 2
+	}
+	name, args := env.Args[0], env.Args[1:]
+	if isHelp(name) || (name == "help" && (len(args) == 0 || args[0] == "help")) {
+		usage(env.Stdout)
 		return 0
 	}
+	if name == "help" {
+		// "help CMD [SUB]" is "CMD [SUB] -h": the command's own help, on stdout.
+		name, args = args[0], append(slices.Clone(args[1:]), "-h")
+		if !slices.ContainsFunc(commands(), func(c command) bool { return c.name == name }) {
+			fmt.Fprintf(env.Stderr, "accesswatch help: unknown command %q (run 'accesswatch help' for the list)\n", name)
+			return 2
+		}
+	}
 	for _, c := range commands() {
-		if c.name != env.Args[0] {
+		if c.name != name {
 			continue
 		}
-		err := c.run(ctx, env, env.Args[1:])
+		err := c.run(ctx, env, args)
 		switch {
 		case err == nil:
 			return 0
@@ -84,7 +99,7 @@ func Main(ctx context.Context, env Env) int {
 			return 1
 		}
 	}
-	fmt.Fprintf(env.Stderr, "accesswatch: unknown command %q\n\n", env.Args[0])
+	fmt.Fprintf(env.Stderr, "accesswatch: unknown command %q\n\n", name)
 	usage(env.Stderr)
 	return 2
 }
@@ -95,26 +110,37 @@ func usage(w io.Writer) {
 	for _, c := range commands() {
 		fmt.Fprintf(w, "  %-9s %s\n", c.name, c.summary)
 	}
-	fmt.Fprintln(w, "\nRun 'accesswatch <command> -h' for a command's flags.")
+	fmt.Fprintln(w, "\nRun 'accesswatch help <command>' or 'accesswatch <command> -h' for a command's flags.")
 }
 
-// newFlags returns a flag set that writes its usage to env.Stderr and returns errors.
+// isHelp reports whether arg asks for help.
+func isHelp(arg string) bool { return arg == "-h" || arg == "--help" || arg == "-help" }
+
+// newFlags returns a flag set that returns errors. Its usage goes to env.Stdout when asked
+// for (-h, --help) and to env.Stderr after a bad flag.
 func newFlags(env Env, name, args string) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(env.Stderr)
 	fs.Usage = func() {
-		fmt.Fprintf(env.Stderr, "Usage: accesswatch %s %s\n\nFlags:\n", name, args)
+		fmt.Fprintf(fs.Output(), "Usage: accesswatch %s %s\n\nFlags:\n", name, args)
 		fs.PrintDefaults()
 	}
 	return fs
 }
 
-// parse parses flags; a bad flag is a usage error (the flag package already printed why).
-func parse(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
+// parse parses flags; a bad flag is a usage error (the flag package already printed why), and
+// -h prints the usage on stdout and returns flag.ErrHelp (exit 0).
+func parse(env Env, fs *flag.FlagSet, args []string) error {
+	var out bytes.Buffer
+	fs.SetOutput(&out)
+	err := fs.Parse(args)
+	fs.SetOutput(env.Stderr)
+	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
+			_, _ = env.Stdout.Write(out.Bytes())
 			return err
 		}
+		_, _ = env.Stderr.Write(out.Bytes())
 		return fmt.Errorf("%w: %v", errUsage, err)
 	}
 	if fs.NArg() > 0 {
@@ -125,7 +151,7 @@ func parse(fs *flag.FlagSet, args []string) error {
 
 // setup parses the flags, then builds the logger and loads the config the flags name.
 func setup(env Env, fs *flag.FlagSet, args []string, path, level *string) (*slog.Logger, *config.Config, error) {
-	if err := parse(fs, args); err != nil {
+	if err := parse(env, fs, args); err != nil {
 		return nil, nil, err
 	}
 	log, err := newLogger(env.Stderr, *level)

@@ -10,6 +10,18 @@ import (
 // dashboardsCmd exports the Grafana dashboards as JSON with provisioning files, or publishes
 // them through Grafana's HTTP API.
 func dashboardsCmd(ctx context.Context, env Env, args []string) error {
+	if len(args) > 0 && (isHelp(args[0]) || args[0] == "help") {
+		_, err := fmt.Fprint(env.Stdout, `Usage: accesswatch dashboards export --out DIR [--bucket B]
+       accesswatch dashboards publish --config FILE
+
+Subcommands:
+  export   write the Grafana dashboards as JSON, with provisioning files
+  publish  create or update the dashboards through Grafana's HTTP API (the config's grafana: section)
+
+Run 'accesswatch dashboards export -h' or 'accesswatch dashboards publish -h' for their flags.
+`)
+		return err
+	}
 	if len(args) == 0 || (args[0] != "export" && args[0] != "publish") {
 		return fmt.Errorf("%w: want 'accesswatch dashboards export --out DIR' or 'accesswatch dashboards publish --config FILE'", errUsage)
 	}
@@ -18,7 +30,7 @@ func dashboardsCmd(ctx context.Context, env Env, args []string) error {
 		fs := newFlags(env, "dashboards export", "--out DIR")
 		out := fs.String("out", "dashboards-out", "directory for <uid>.json and provisioning/")
 		bucket := fs.String("bucket", dashboards.DefaultBucket, "the InfluxDB bucket the Flux panels read (store.influx.bucket)")
-		if err := parse(fs, args[1:]); err != nil {
+		if err := parse(env, fs, args[1:]); err != nil {
 			return err
 		}
 		if err := dashboards.ExportWith(*out, dashboards.Options{Bucket: *bucket}); err != nil {

@@ -16,7 +16,7 @@ func demoCmd(ctx context.Context, env Env, args []string) error {
 	fs.DurationVar(&o.Duration, "duration", 0, "stop after this long; 0 stops when the timeline has played out, -1s serves until interrupted")
 	fs.StringVar(&o.DataDir, "data", "", "directory for the demo's database and GeoIP files (default: a temporary one)")
 	level := fs.String("log-level", "warn", "log level of the service: debug, info, warn, error")
-	if err := parse(fs, args); err != nil {
+	if err := parse(env, fs, args); err != nil {
 		return err
 	}
 	log, err := newLogger(env.Stderr, *level)

@@ -2,10 +2,12 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/url"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/accesswatch/accesswatch/collector/export"
@@ -29,14 +31,14 @@ func exportCmd(ctx context.Context, env Env, args []string) error {
 	} {
 		fs.Func(p.name, p.usage, func(v string) error { q.Set(p.name, v); return nil })
 	}
-	if err := parse(fs, args); err != nil {
+	if err := parse(env, fs, args); err != nil {
 		return err
 	}
 	f, format, err := export.ParseFilter(q, time.Now())
 	if err != nil {
 		return fmt.Errorf("%w: %v", errUsage, err)
 	}
-	cfg, err := config.Load(*path, env.LookupEnv)
+	cfg, err := loadStoreConfig(*path, env)
 	if err != nil {
 		return err
 	}
@@ -59,4 +61,20 @@ func exportCmd(ctx context.Context, env Env, args []string) error {
 		write = export.WriteJSONL
 	}
 	return write(w, func(fn func(model.Result) error) error { return st.Export(ctx, f, fn) })
+}
+
+// loadStoreConfig loads a config for reading its store: variables unset elsewhere (the API keys
+// of a probing host) do not matter, one unset in store: does.
+func loadStoreConfig(path string, env Env) (*config.Config, error) {
+	cfg, err := config.LoadWith(path, env.LookupEnv, config.Options{AllowUnset: true})
+	if err != nil {
+		return nil, err
+	}
+	var errs []error
+	for _, u := range cfg.Unset {
+		if u.Path == "store" || strings.HasPrefix(u.Path, "store.") {
+			errs = append(errs, errors.New(u.String()))
+		}
+	}
+	return cfg, errors.Join(errs...)
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"text/tabwriter"
 
@@ -13,7 +14,7 @@ import (
 )
 
 func probeCmd(ctx context.Context, env Env, args []string) error {
-	fs := newFlags(env, "probe", "--config FILE [--provider ID] [--vantage ID] [--json]")
+	fs := newFlags(env, "probe", "--config FILE [--provider ID] [--vantage ID] [--json] [--fail-on never|error|any]")
 	path := fs.String("config", "accesswatch.yml", "config file")
 	provider := fs.String("provider", "", "only this provider id")
 	vantage := fs.String("vantage", "", "only this vantage id")
@@ -21,9 +22,14 @@ func probeCmd(ctx context.Context, env Env, args []string) error {
 	verifyFirst := fs.Bool("verify", false, "verify each vantage's egress country first (needs the echo URL reachable)")
 	control := fs.Bool("control", false, "also probe each vantage's control URL (probing.control_url)")
 	level := fs.String("log-level", "warn", "log level: debug, info, warn, error")
+	failOn := fs.String("fail-on", failNever, "exit 1 when a probe is not ok: never; error (its access is fault, misconfigured or unknown: "+
+		"no answer, a bad key, a vendor failing; a revoked model still exits 0); any (any class but ok)")
 	log, cfg, err := setup(env, fs, args, path, level)
 	if err != nil {
 		return err
+	}
+	if !slices.Contains([]string{failNever, failError, failAny}, *failOn) {
+		return fmt.Errorf("%w: --fail-on: want never, error or any, got %q", errUsage, *failOn)
 	}
 	r, err := runner.New(runner.Options{Config: cfg, Logger: log})
 	if err != nil {
@@ -58,9 +64,38 @@ func probeCmd(ctx context.Context, env Env, args []string) error {
 	if *asJSON {
 		enc := json.NewEncoder(env.Stdout)
 		enc.SetIndent("", "  ")
-		return enc.Encode(results)
+		err = enc.Encode(results)
+	} else {
+		err = writeResultTable(env.Stdout, results)
 	}
-	return writeResultTable(env.Stdout, results)
+	if err != nil {
+		return err
+	}
+	return failing(results, *failOn)
+}
+
+// The values of probe --fail-on.
+const (
+	failNever = "never"
+	failError = "error"
+	failAny   = "any"
+)
+
+// failing is probe's exit error under --fail-on: nil when every result passes.
+func failing(results []model.Result, failOn string) error {
+	bad := 0
+	for _, r := range results {
+		switch {
+		case failOn == failAny && r.Class != model.ClassOK:
+			bad++
+		case failOn == failError && r.Access != model.AccessAvailable && r.Access != model.AccessRevoked:
+			bad++
+		}
+	}
+	if bad == 0 {
+		return nil
+	}
+	return fmt.Errorf("%d of %d probes not ok (--fail-on %s)", bad, len(results), failOn)
 }
 
 func writeResultTable(w io.Writer, results []model.Result) error {

@@ -1,16 +1,13 @@
 package fluxq
 
 import (
-	"flag"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/accesswatch/accesswatch/collector/influx"
+	"github.com/accesswatch/accesswatch/internal/testkit"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files")
 
 // TestGolden pins the query text: the dashboards embed it, so a change must be deliberate.
 func TestGolden(t *testing.T) {
@@ -37,21 +34,7 @@ func TestGolden(t *testing.T) {
 
 func golden(t *testing.T, path, got string) {
 	t.Helper()
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with -update to create it)", err)
-	}
-	if got != string(want) {
-		t.Errorf("%s differs (run with -update if intended):\n--- got\n%s--- want\n%s", path, got, want)
-	}
+	testkit.Golden(t, path, []byte(got))
 }
 
 // TestQueriesUseTheSchema: every measurement, field and column a query names is one that
