@@ -14,6 +14,7 @@ import (
 	"github.com/accesswatch/accesswatch/collector/export"
 	"github.com/accesswatch/accesswatch/collector/influx"
 	"github.com/accesswatch/accesswatch/collector/ingest"
+	"github.com/accesswatch/accesswatch/collector/intake"
 	"github.com/accesswatch/accesswatch/collector/store"
 	"github.com/accesswatch/accesswatch/collector/web"
 	"github.com/accesswatch/accesswatch/internal/config"
@@ -60,6 +61,8 @@ func (s *Service) openCollecting(ctx context.Context) error {
 		return err
 	}
 	s.met.RegisterStore(storeStats(s.store))
+	// The one door: every result is stored (synchronously, once) before anything reads it.
+	s.intake = intake.New(intake.Options{Store: s.store, Next: s.fresh, BatchSize: cfg.Store.BatchSize})
 	if err := s.openPublic(); err != nil {
 		return err
 	}
@@ -82,7 +85,7 @@ func (s *Service) openCollecting(ctx context.Context) error {
 			watch = append(watch, ingest.Watched{Provider: p.ID, Models: p.Models})
 		}
 		s.ingest, err = ingest.New(ingest.Options{
-			Agents: agents, Sink: s.store, OnFresh: s.fresh, MaxBodyBytes: int64(cfg.Collector.MaxBodyMiB) << 20,
+			Agents: agents, Sink: intakeSink{s.intake}, MaxBodyBytes: int64(cfg.Collector.MaxBodyMiB) << 20,
 			Vantages: vantages, Watch: watch, MaxAge: cfg.Collector.MaxResultAge.D(), MaxSkew: cfg.Collector.MaxClockSkew.D(),
 			Now: o.Now, Logger: o.Logger.With("component", "ingest"),
 		})
@@ -187,9 +190,19 @@ func (s *Service) sink(rs []model.Result) {
 	now := s.o.Now()
 	for i := range rs {
 		rs[i].ReceivedAt = now
-		s.store.Add(rs[i])
 	}
-	s.fresh("", rs)
+	// Waits while the store is behind: the probes slow down rather than results being dropped.
+	if _, err := s.intake.Accept(context.Background(), "runner", rs); err != nil {
+		s.log.Error("results not stored", "results", len(rs), "err", err)
+	}
+}
+
+// intakeSink is the collector's push handler's way through the door: the agent's results are
+// stored and handed on by the intake, and the handler learns which were fresh.
+type intakeSink struct{ in *intake.Intake }
+
+func (k intakeSink) Insert(ctx context.Context, rs []model.Result) ([]model.Result, error) {
+	return k.in.Accept(ctx, "agent", rs)
 }
 
 // fresh takes results stored for the first time (a run's own, or an agent's push).

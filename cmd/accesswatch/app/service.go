@@ -33,6 +33,7 @@ import (
 	"github.com/accesswatch/accesswatch/alerting/notify"
 	"github.com/accesswatch/accesswatch/collector/influx"
 	"github.com/accesswatch/accesswatch/collector/ingest"
+	"github.com/accesswatch/accesswatch/collector/intake"
 	"github.com/accesswatch/accesswatch/collector/public"
 	"github.com/accesswatch/accesswatch/collector/store"
 	"github.com/accesswatch/accesswatch/internal/config"
@@ -80,6 +81,7 @@ type Service struct {
 	store  *store.Store        // run, collector
 	influx *influx.Writer      // run, collector, when configured
 	detect *detect.Runtime     // run, collector
+	intake *intake.Intake      // run, collector: the one door results enter by
 	notify *notify.Dispatcher  // run, collector
 	ingest *ingest.Handler     // collector
 	runner *runner.Runner      // run, agent
@@ -300,6 +302,9 @@ func (s *Service) Run(ctx context.Context) error {
 	errs = append(errs, pubBG.stop()) // the unsent rest is in the spool
 	if s.pub != nil {
 		errs = append(errs, s.pub.Close())
+	}
+	if s.intake != nil {
+		s.intake.Close() // every result taken is stored and handed on before detection stops
 	}
 	_ = detectBG.stop() // saves the detection state after the last result
 	_ = publicBG.stop()
