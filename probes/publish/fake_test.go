@@ -1,11 +1,11 @@
 package publish
 
 import (
-	"bytes"
 	"compress/gzip"
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/accesswatch/accesswatch/internal/testkit"
 	"io"
 	"log/slog"
 	"net"
@@ -293,27 +293,9 @@ func ids(rs []model.Result) []string {
 	return out
 }
 
-// logBuf is a concurrency-safe log sink.
-type logBuf struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *logBuf) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *logBuf) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // options for tests: short intervals, a captured log that must never hold the token.
-func options(t testing.TB, url, dir string) (Options, *logBuf) {
-	logs := &logBuf{}
+func options(t testing.TB, url, dir string) (Options, *testkit.Buffer) {
+	logs := &testkit.Buffer{}
 	t.Cleanup(func() {
 		if strings.Contains(logs.String(), testToken) || strings.Contains(logs.String(), "SECRET") {
 			t.Errorf("the token reached the log:\n%s", logs)

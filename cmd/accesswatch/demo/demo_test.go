@@ -1,36 +1,17 @@
 package demo
 
 import (
-	"bytes"
 	"context"
+	"github.com/accesswatch/accesswatch/internal/testkit"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 )
 
-// syncBuffer lets the test read what the demo prints from other goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // TestDemoReplaysTimeline runs the demo end to end (simulated vendor, four vantages on
 // 127.0.{1..4}.1, the store and API) and reads the matrix it prints after each step.
 func TestDemoReplaysTimeline(t *testing.T) {
-	var out syncBuffer
+	var out testkit.Buffer
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	err := Run(ctx, Options{Listen: "127.0.0.1:0", Step: 3 * time.Second, Every: time.Second, DataDir: t.TempDir(), Out: &out})

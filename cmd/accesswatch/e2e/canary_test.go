@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/accesswatch/accesswatch/internal/testkit"
 	"io"
 	"log/slog"
 	"net"
@@ -172,24 +173,6 @@ func (rr *rawRecorder) all() []string {
 	return append([]string(nil), rr.bodies...)
 }
 
-// syncBuffer is a log destination safe for the service's goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 const canaryConfig = `server: { listen: "{{LISTEN}}" }
 store: { path: "{{DIR}}/aw.db", flush_interval: 100ms }
 geoip: { country_db: "{{COUNTRYDB}}", asn_db: "{{ASNDB}}" }
@@ -245,7 +228,7 @@ func TestCanaryKeyNeverLeaks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	logs := &syncBuffer{}
+	logs := &testkit.Buffer{}
 	var logTo io.Writer = logs
 	if os.Getenv("E2E_LOG") != "" {
 		logTo = io.MultiWriter(logs, os.Stderr)
