@@ -420,7 +420,7 @@ var providerRules = map[string][]Rule{
 // reads the upstream body it relays.
 var upstreamKinds = []struct{ prefix, kind string }{
 	{"openai", "openai"}, {"azure", "openai_compatible"}, {"anthropic", "anthropic"},
-	{"google", "gemini"}, {"mistral", "mistral"},
+	{"google", "gemini"}, {"gemini", "gemini"}, {"vertex", "gemini"}, {"mistral", "mistral"},
 }
 
 func upstreamKind(provider string) string {
