@@ -143,10 +143,6 @@ func (in *Intake) commit(batch []*request, n int) {
 		return
 	}
 	fresh, err := in.o.Store.Insert(context.WithoutCancel(live[0].ctx), all)
-	isFresh := make(map[string]bool, len(fresh))
-	for _, f := range fresh {
-		isFresh[f.ID] = true
-	}
 	byID := make(map[string]model.Result, len(fresh))
 	for _, f := range fresh {
 		byID[f.ID] = f
@@ -158,9 +154,9 @@ func (in *Intake) commit(batch []*request, n int) {
 			continue
 		}
 		for _, x := range r.rs {
-			if isFresh[x.ID] {
-				r.fresh = append(r.fresh, byID[x.ID])
-				delete(isFresh, x.ID) // a result twice in one batch is fresh once
+			if f, ok := byID[x.ID]; ok {
+				r.fresh = append(r.fresh, f)
+				delete(byID, x.ID) // a result twice in one batch is fresh once
 			}
 		}
 		if len(r.fresh) > 0 && in.o.Next != nil {

@@ -14,7 +14,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/accesswatch/accesswatch/internal/config"
 	"github.com/accesswatch/accesswatch/internal/model"
 	"github.com/accesswatch/accesswatch/internal/simvendor"
 )
@@ -39,22 +38,9 @@ func fixture(t *testing.T, cfgYAML string) (*Runner, *simvendor.Server) {
 	}))
 	t.Cleanup(echo.Close)
 	text := strings.NewReplacer("VENDOR", vsrv.URL, "ECHO", echo.URL+"/api/v1/whoami").Replace(cfgYAML)
-	cfg, err := config.Parse([]byte(text), "test.yml", func(k string) (string, bool) {
-		if k == "KEY" {
-			return testKey, true
-		}
-		return "", false
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
 	pool := x509.NewCertPool()
 	pool.AddCert(vsrv.Certificate())
-	r, err := New(Options{Config: cfg, TLSConfig: &tls.Config{RootCAs: pool}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return r, vendor
+	return runnerFor(t, text, &tls.Config{RootCAs: pool}), vendor
 }
 
 const twoVantages = `

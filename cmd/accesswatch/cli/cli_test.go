@@ -106,21 +106,29 @@ func TestConfigCheck(t *testing.T) {
 	}
 }
 
-func TestProbeCommand(t *testing.T) {
+// withdrawingVendor serves claude-fable-5 to everyone but India (127.0.1.1), where it is
+// withdrawn; it returns the vendor's URL.
+func withdrawingVendor(t *testing.T) string {
+	t.Helper()
 	vendor := simvendor.New(simvendor.Options{
 		Country: func(a netip.Addr) string { return map[string]string{"127.0.1.1": "IN"}[a.String()] },
 		Models:  []string{"claude-fable-5"},
 	})
 	vendor.Withdraw("claude-fable-5", "IN")
 	srv := httptest.NewServer(vendor.Handler())
-	defer srv.Close()
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+func TestProbeCommand(t *testing.T) {
+	vendorURL := withdrawingVendor(t)
 	cfg := filepath.Join(t.TempDir(), "p.yml")
 	_ = os.WriteFile(cfg, []byte(`
 vantages:
   - { id: in-1, region: india, country: IN, source_ip: 127.0.1.1 }
   - { id: us-1, region: us, country: US }
 providers:
-  - { id: anthropic, kind: anthropic, base_url: "`+srv.URL+`/anthropic", api_key: "${KEY}", models: [claude-fable-5],
+  - { id: anthropic, kind: anthropic, base_url: "`+vendorURL+`/anthropic", api_key: "${KEY}", models: [claude-fable-5],
       checks: [ { kind: generate, schedule: "@every 60s" } ] }
 `), 0o644)
 	env := map[string]string{"KEY": "sk-ant-SECRET"}

@@ -2,15 +2,12 @@ package cli
 
 import (
 	"context"
-	"net/http/httptest"
-	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/accesswatch/accesswatch/collector/store"
-	"github.com/accesswatch/accesswatch/internal/simvendor"
 )
 
 // "help CMD" and "CMD -h" print that command's help on stdout and exit 0, for every command and
@@ -103,20 +100,14 @@ func TestExportWithoutKeys(t *testing.T) {
 }
 
 func TestProbeFailOn(t *testing.T) {
-	vendor := simvendor.New(simvendor.Options{
-		Country: func(a netip.Addr) string { return map[string]string{"127.0.1.1": "IN"}[a.String()] },
-		Models:  []string{"claude-fable-5"},
-	})
-	vendor.Withdraw("claude-fable-5", "IN")
-	srv := httptest.NewServer(vendor.Handler())
-	defer srv.Close()
+	vendorURL := withdrawingVendor(t)
 	cfg := filepath.Join(t.TempDir(), "p.yml")
 	_ = os.WriteFile(cfg, []byte(`
 vantages:
   - { id: in-1, region: india, country: IN, source_ip: 127.0.1.1 }
   - { id: us-1, region: us, country: US }
 providers:
-  - { id: anthropic, kind: anthropic, base_url: "`+srv.URL+`/anthropic", api_key: "${KEY}", models: [claude-fable-5],
+  - { id: anthropic, kind: anthropic, base_url: "`+vendorURL+`/anthropic", api_key: "${KEY}", models: [claude-fable-5],
       checks: [ { kind: generate, schedule: "@every 60s" } ] }
   - { id: down, kind: anthropic, base_url: "http://127.0.0.1:1/anthropic", api_key: "${KEY}", models: [claude-fable-5],
       checks: [ { kind: generate, schedule: "@every 60s" } ] }
